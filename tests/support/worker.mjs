@@ -1,0 +1,63 @@
+// Starts the built Worker (worker/build/) on workerd through Miniflare, with a fresh in-memory
+// D1 database migrated exactly as `wrangler d1 migrations apply` would, and an empty KV.
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export const BASE_URL = "http://127.0.0.1";
+
+/** The compatibility date of wrangler.toml, so tests run the Worker as deployed. */
+async function compatibilityDate() {
+  const config = await readFile(`${root}/wrangler.toml`, "utf8");
+  return config.match(/^compatibility_date\s*=\s*"([^"]+)"/m)[1];
+}
+
+/** The SQL statements of every migration, in order. */
+export async function migrationStatements() {
+  const dir = `${root}/worker/migrations`;
+  const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
+  const statements = [];
+  for (const file of files) {
+    const sql = await readFile(`${dir}/${file}`, "utf8");
+    const withoutComments = sql.replace(/--.*$/gm, "");
+    statements.push(...withoutComments.split(/;\s*$/m).map((s) => s.trim()).filter(Boolean));
+  }
+  return statements;
+}
+
+/** A running Worker; call `dispose()` when done. */
+export async function startWorker({ bindings = {}, persistTo } = {}) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: `${root}/worker/build/index.js`,
+    modulesRoot: `${root}/worker/build`,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: await compatibilityDate(),
+    d1Databases: ["DB"],
+    kvNamespaces: ["KV"],
+    bindings,
+    cf: false,
+    ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
+  });
+  let db;
+  try {
+    db = await mf.getD1Database("DB");
+    for (const statement of await migrationStatements()) {
+      await db.prepare(statement).run();
+    }
+  } catch (error) {
+    await mf.dispose();
+    throw error;
+  }
+  return {
+    mf,
+    db,
+    fetch: (path, init) => mf.dispatchFetch(`${BASE_URL}${path}`, init),
+    dispose: () => mf.dispose(),
+  };
+}
