@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev test lint test-native test-wasm test-worker test-web worker web
+.PHONY: help setup dev keys test lint test-native test-wasm test-worker test-web worker web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -21,10 +21,13 @@ help:
 setup:
 	@scripts/setup.sh
 
-## Run locally: build, apply migrations to the persisted local D1, serve on loopback.
+## Run locally: local secrets, migrations on the persisted local D1, loopback only.
 dev: setup
-	wrangler d1 migrations apply DB --local
-	wrangler dev --ip 127.0.0.1 --port 8787
+	scripts/dev.sh
+
+## Print fresh values for every Worker secret (.dev.vars format).
+keys:
+	@scripts/keys.sh
 
 test: setup lint test-native test-wasm test-worker test-web
 	@echo "make test: every suite passed"

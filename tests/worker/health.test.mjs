@@ -1,23 +1,26 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { startWorker } from "../support/worker.mjs";
+import { startApi } from "../support/api.mjs";
 
-let worker;
+let api;
 before(async () => {
-  worker = await startWorker();
+  api = await startApi();
 });
-after(() => worker?.dispose());
+after(() => api?.dispose());
 
 test("GET /health answers JSON after reaching D1", async () => {
-  const response = await worker.fetch("/health");
+  const response = await api.call("GET", "/health");
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type"), /^application\/json/);
-  assert.deepEqual(await response.json(), { status: "ok" });
+  assert.deepEqual(response.body, { status: "ok" });
 });
 
-test("the first migration created the accounts table", async () => {
-  const row = await worker.db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'accounts'")
-    .first();
-  assert.equal(row?.name, "accounts");
+test("every migration has been applied", async () => {
+  const { results } = await api.worker.db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .all();
+  const tables = results.map((row) => row.name);
+  for (const table of ["accounts", "api_keys", "organizations", "users", "totp_connections", "factors", "recovery_codes", "audit_events"]) {
+    assert.ok(tables.includes(table), `${table} in ${tables}`);
+  }
 });

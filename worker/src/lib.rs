@@ -1,18 +1,7 @@
-//! The headless TOTP service as a Cloudflare Worker.
+//! The headless TOTP service as a Cloudflare Worker, in three rings: `http` (routes, parsing,
+//! errors), `domain` (the rules, free of `worker::*`) and `storage` (D1, and memory for tests).
 
-use worker::{Context, Env, Request, Response, Result, Router, event};
-
-#[event(fetch)]
-async fn fetch(request: Request, env: Env, _context: Context) -> Result<Response> {
-    Router::new()
-        .get_async("/health", |_request, context| async move {
-            let database = context.env.d1("DB")?;
-            database
-                .prepare("SELECT 1")
-                .first::<serde_json::Value>(None)
-                .await?;
-            Response::from_json(&serde_json::json!({ "status": "ok" }))
-        })
-        .run(request, env)
-        .await
-}
+pub mod domain;
+#[cfg(target_arch = "wasm32")]
+mod http;
+pub mod storage;

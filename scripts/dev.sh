@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `make dev`: local secrets, migrations, wrangler dev on 127.0.0.1:8787, and a demo account
+# whose sandbox and production credentials are printed for the guide's curls.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+if [ ! -f .dev.vars ]; then
+    scripts/keys.sh > .dev.vars
+    echo "dev: wrote fresh local secrets to .dev.vars (git-ignored)"
+fi
+wrangler d1 migrations apply DB --local
+wrangler dev --ip 127.0.0.1 --port 8787 &
+wrangler_pid=$!
+trap 'kill $wrangler_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
+node scripts/dev-bootstrap.mjs http://127.0.0.1:8787 communitiz-app
+wait $wrangler_pid

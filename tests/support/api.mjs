@@ -1,0 +1,58 @@
+// A client for the API under test: JSON by default, or the bodies the guide's curls send.
+import { startWorker } from "./worker.mjs";
+import { testSecrets } from "./secrets.mjs";
+
+export async function startApi() {
+  const secrets = testSecrets();
+  const worker = await startWorker({ bindings: secrets });
+  const api = {
+    worker,
+    secrets,
+    token: null,
+    async call(method, path, { json, form, multipart, raw, headers = {}, token = api.token } = {}) {
+      const init = { method, headers: { ...headers } };
+      if (token) init.headers.authorization = `Bearer ${token}`;
+      if (json !== undefined) {
+        init.body = JSON.stringify(json);
+        init.headers["content-type"] = "application/json";
+      } else if (form !== undefined) {
+        init.body = new URLSearchParams(form).toString();
+        init.headers["content-type"] = "application/x-www-form-urlencoded";
+      } else if (multipart !== undefined) {
+        // Written out as curl --form sends it.
+        const boundary = "------------------------curlBoundary0123456789";
+        init.body = Object.entries(multipart)
+          .map(([name, value]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+          .join("") + `--${boundary}--\r\n`;
+        init.headers["content-type"] = `multipart/form-data; boundary=${boundary}`;
+      } else if (raw !== undefined) {
+        init.body = raw;
+      }
+      const response = await worker.fetch(path, init);
+      const text = await response.text();
+      let body;
+      try { body = JSON.parse(text); } catch { body = text; }
+      return { status: response.status, headers: response.headers, body };
+    },
+    operator(method, path, options = {}) {
+      return api.call(method, path, { ...options, token: secrets.OPERATOR_TOKEN });
+    },
+    /** An account with a sandbox and a production key; the sandbox token becomes the default. */
+    async bootstrap(domain = "communitiz-app") {
+      await api.operator("POST", "/admin/accounts", { json: { domain } });
+      const sandbox = (await api.operator("POST", `/admin/accounts/${domain}/api-keys`, { json: { environment: "sandbox" } })).body;
+      const production = (await api.operator("POST", `/admin/accounts/${domain}/api-keys`, { json: { environment: "production" } })).body;
+      api.token = await api.tokenFor(domain, sandbox);
+      return { sandbox, production };
+    },
+    async tokenFor(domain, key) {
+      const { body } = await api.call("POST", "/oauth/token", {
+        token: null,
+        json: { grant_type: "client_credentials", domain, client_id: key.client_id, client_secret: key.client_secret },
+      });
+      return body.access_token;
+    },
+    dispose: () => worker.dispose(),
+  };
+  return api;
+}

@@ -1,0 +1,13 @@
+// Worker secrets for tests: fresh random keys per run, as `make keys` makes them for real.
+import { randomBytes } from "node:crypto";
+
+const key = () => randomBytes(32).toString("base64");
+
+export function testSecrets() {
+  return {
+    SECRET_SEALING_KEYS: `k1:${key()}`,
+    TOKEN_SIGNING_KEY: key(),
+    RECOVERY_HASH_KEY: key(),
+    OPERATOR_TOKEN: randomBytes(24).toString("hex"),
+  };
+}

@@ -1,0 +1,136 @@
+// Races, lockout, isolation and the error shape, on workerd.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startApi } from "../support/api.mjs";
+import { codeAtStep, currentStep } from "../support/totp.mjs";
+
+let api, keys;
+before(async () => {
+  api = await startApi();
+  keys = await api.bootstrap("acme");
+});
+after(() => api?.dispose());
+
+let orgCount = 0;
+/** A fresh organization (active connection) with one validated user. */
+async function enrolledUser(connection = {}) {
+  const name = `Race Org ${++orgCount}`;
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, ...connection } });
+  const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `u${orgCount}@acme.test` } } })).body.id;
+  const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+  const step = currentStep();
+  const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(enrollment.secret, step) } });
+  assert.equal(validated.body.success, true);
+  return { org, user, secret: enrollment.secret, step, recoveryCodes: enrollment.recovery_codes.split("\n") };
+}
+
+const validate = (org, user, code) =>
+  api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code } });
+
+test("20 simultaneous validations of one valid code: exactly one success", async () => {
+  const { org, user, secret, step } = await enrolledUser({ max_attempts: 20 });
+  const code = codeAtStep(secret, step + 1);
+  const results = await Promise.all(Array.from({ length: 20 }, () => validate(org, user, code)));
+  const successes = results.filter((r) => r.status === 200 && r.body.success);
+  assert.equal(successes.length, 1, JSON.stringify(results.map((r) => [r.status, r.body.success])));
+  assert.ok(results.every((r) => r.status === 200 || r.status === 429));
+});
+
+test("20 simultaneous uses of one recovery code: exactly one success", async () => {
+  const { org, user, recoveryCodes } = await enrolledUser({ max_attempts: 20 });
+  const results = await Promise.all(Array.from({ length: 20 }, () => validate(org, user, recoveryCodes[0])));
+  const used = results.filter((r) => r.body.success && r.body.recovery_code_used);
+  assert.equal(used.length, 1, JSON.stringify(results.map((r) => [r.status, r.body])));
+  assert.equal(used[0].body.reenrollment_required, true);
+});
+
+test("parallel wrong guesses are all counted and cannot outrun the lockout", async () => {
+  const { org, user, secret, step } = await enrolledUser({ max_attempts: 5 });
+  const wrong = String((Number(codeAtStep(secret, step)) + 1) % 1e6).padStart(6, "0");
+  const results = await Promise.all(Array.from({ length: 30 }, () => validate(org, user, wrong)));
+  const checked = results.filter((r) => r.status === 200);
+  const throttled = results.filter((r) => r.status === 429);
+  assert.equal(checked.length, 5, "only the free attempts were checked");
+  assert.equal(throttled.length, 25);
+  assert.ok(Number(throttled[0].headers.get("retry-after")) > 0);
+  assert.equal(throttled[0].body.error, "too_many_attempts");
+  // A new challenge does not lift the lockout.
+  await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
+  const afterChallenge = await validate(org, user, codeAtStep(secret, step + 1));
+  assert.equal(afterChallenge.status, 429);
+  const factor = await api.worker.db.prepare("SELECT failures FROM factors WHERE user_id = ?").bind(user).first();
+  assert.equal(factor.failures, 5);
+});
+
+test("tokens: missing, forged, other-environment and revoked", async () => {
+  const noToken = await api.call("GET", "/api/v2/organizations", { token: null });
+  assert.equal(noToken.status, 401);
+  assert.equal(noToken.body.error, "unauthorized");
+  const [head, body] = api.token.split(".");
+  const forged = await api.call("GET", "/api/v2/organizations", { token: `${head}.${body}.AAAA` });
+  assert.equal(forged.status, 401);
+
+  await api.call("POST", "/api/v2/organizations", { json: { name: "Sandbox Only" } });
+  const production = await api.tokenFor("acme", keys.production);
+  const hidden = await api.call("GET", "/api/v2/organizations/sandbox-only", { token: production });
+  assert.equal(hidden.status, 404);
+  const listed = await api.call("GET", "/api/v2/organizations", { token: production });
+  assert.equal(listed.body.total_count, 0);
+
+  const revoked = await api.operator("DELETE", `/admin/accounts/acme/api-keys/${keys.production.client_id}`);
+  assert.equal(revoked.status, 200);
+  const afterRevoke = await api.call("GET", "/api/v2/organizations", { token: production });
+  assert.equal(afterRevoke.status, 401);
+});
+
+test("one account never reaches another's organizations", async () => {
+  await api.operator("POST", "/admin/accounts", { json: { domain: "other" } });
+  const key = (await api.operator("POST", "/admin/accounts/other/api-keys", { json: { environment: "sandbox" } })).body;
+  const token = await api.tokenFor("other", key);
+  const response = await api.call("GET", "/api/v2/organizations/sandbox-only", { token });
+  assert.equal(response.status, 404);
+  const wrongDomain = await api.call("POST", "/oauth/token", {
+    token: null,
+    json: { grant_type: "client_credentials", domain: "acme", client_id: key.client_id, client_secret: key.client_secret },
+  });
+  assert.equal(wrongDomain.status, 401);
+});
+
+test("operator routes need the operator token", async () => {
+  const response = await api.call("POST", "/admin/accounts", { json: { domain: "x" } });
+  assert.equal(response.status, 401);
+});
+
+test("every error has the one JSON shape", async () => {
+  const cases = [
+    [await api.call("GET", "/nope"), 404, "not_found"],
+    [await api.call("DELETE", "/api/v2/organizations"), 405, "method_not_allowed"],
+    [await api.call("POST", "/api/v2/organizations", { raw: "x".repeat(20000), headers: { "content-type": "application/json" } }), 413, "payload_too_large"],
+    [await api.call("POST", "/api/v2/organizations", { raw: "<a/>", headers: { "content-type": "application/xml" } }), 415, "unsupported_media_type"],
+    [await api.call("POST", "/api/v2/organizations", { raw: "[1]", headers: { "content-type": "application/json" } }), 400, "invalid_request"],
+    [await api.call("POST", "/api/v2/organizations", { json: { name: "" } }), 422, "unprocessable_entity"],
+    [await api.call("GET", "/api/v2/organizations?per_page=100000"), 422, "unprocessable_entity"],
+    [await api.call("GET", "/api/v2/organizations?page=-1"), 422, "unprocessable_entity"],
+  ];
+  for (const [response, status, error] of cases) {
+    assert.equal(response.status, status, JSON.stringify(response.body));
+    assert.equal(response.body.error, error);
+    assert.equal(typeof response.body.error_description, "string");
+    assert.match(response.headers.get("content-type"), /^application\/json/);
+  }
+  assert.equal(cases[1][0].headers.get("allow"), "GET, POST");
+});
+
+test("secrets are not stored in clear", async () => {
+  const { secret, recoveryCodes } = await enrolledUser();
+  const dump = JSON.stringify([
+    (await api.worker.db.prepare("SELECT * FROM factors").all()).results,
+    (await api.worker.db.prepare("SELECT * FROM recovery_codes").all()).results,
+    (await api.worker.db.prepare("SELECT * FROM api_keys").all()).results,
+    (await api.worker.db.prepare("SELECT * FROM audit_events").all()).results,
+  ]);
+  assert.ok(!dump.includes(secret));
+  for (const code of recoveryCodes) assert.ok(!dump.includes(code) && !dump.includes(code.replaceAll("-", "")));
+  assert.ok(!dump.includes(keys.sandbox.client_secret));
+});

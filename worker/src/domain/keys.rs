@@ -1,0 +1,186 @@
+//! The service's own keys, from Worker secrets: sealing TOTP secrets (AES-256-GCM), signing
+//! access tokens (HS256) and hashing recovery codes (HMAC-SHA-256).
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use otp_core::Secret;
+use zeroize::Zeroizing;
+
+use super::error::{Error, Result};
+
+const NONCE_LEN: usize = 12;
+
+/// A sealing key with the id stored beside each ciphertext, so keys can be rotated.
+struct SealingKey {
+    id: String,
+    cipher: Aes256Gcm,
+}
+
+/// All keys of the service.
+pub struct Keys {
+    /// The first key seals; every key opens what it sealed.
+    sealing: Vec<SealingKey>,
+    signing: Zeroizing<Vec<u8>>,
+    recovery: Zeroizing<Vec<u8>>,
+}
+
+impl Keys {
+    /// Keys from their configured text:
+    /// - `sealing`: `id:base64,id:base64…` of 32-byte keys, the current one first;
+    /// - `signing` and `recovery`: base64 of at least 32 bytes each.
+    pub fn from_config(sealing: &str, signing: &str, recovery: &str) -> Result<Self> {
+        let sealing = sealing
+            .split(',')
+            .map(|entry| {
+                let (id, key) = entry.trim().split_once(':').ok_or_else(|| {
+                    Error::internal("SECRET_SEALING_KEYS entries must be id:base64")
+                })?;
+                let key = decode_key(key, "SECRET_SEALING_KEYS")?;
+                let cipher = Aes256Gcm::new_from_slice(&key)
+                    .map_err(|_| Error::internal("SECRET_SEALING_KEYS keys must be 32 bytes"))?;
+                if id.is_empty() || id.len() > 32 {
+                    return Err(Error::internal(
+                        "SECRET_SEALING_KEYS ids must be 1-32 bytes",
+                    ));
+                }
+                Ok(SealingKey {
+                    id: id.to_owned(),
+                    cipher,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            sealing,
+            signing: decode_key(signing, "TOKEN_SIGNING_KEY")?,
+            recovery: decode_key(recovery, "RECOVERY_HASH_KEY")?,
+        })
+    }
+
+    /// Encrypts a TOTP secret bound to its user: `id length, id, nonce, ciphertext and tag`.
+    pub fn seal(&self, secret: &Secret, user_id: &str) -> Result<Vec<u8>> {
+        let key = self
+            .sealing
+            .first()
+            .ok_or_else(|| Error::internal("no sealing key"))?;
+        let mut nonce = [0u8; NONCE_LEN];
+        getrandom::fill(&mut nonce).map_err(Error::internal)?;
+        let payload = Payload {
+            msg: secret.as_bytes(),
+            aad: user_id.as_bytes(),
+        };
+        let ciphertext = key
+            .cipher
+            .encrypt(&Nonce::from(nonce), payload)
+            .map_err(|_| Error::internal("sealing failed"))?;
+        let mut sealed = Vec::with_capacity(1 + key.id.len() + NONCE_LEN + ciphertext.len());
+        sealed.push(key.id.len() as u8);
+        sealed.extend_from_slice(key.id.as_bytes());
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&ciphertext);
+        Ok(sealed)
+    }
+
+    /// Decrypts what [`Keys::seal`] wrote for this user, with whichever key sealed it.
+    pub fn open(&self, sealed: &[u8], user_id: &str) -> Result<Secret> {
+        let corrupt = || Error::internal("sealed secret is corrupt or under an unknown key");
+        let (&id_len, rest) = sealed.split_first().ok_or_else(corrupt)?;
+        let (id, rest) = rest
+            .split_at_checked(usize::from(id_len))
+            .ok_or_else(corrupt)?;
+        let (nonce, ciphertext) = rest.split_at_checked(NONCE_LEN).ok_or_else(corrupt)?;
+        let nonce = Nonce::try_from(nonce).map_err(|_| corrupt())?;
+        let key = self
+            .sealing
+            .iter()
+            .find(|key| key.id.as_bytes() == id)
+            .ok_or_else(corrupt)?;
+        let payload = Payload {
+            msg: ciphertext,
+            aad: user_id.as_bytes(),
+        };
+        let plain = Zeroizing::new(key.cipher.decrypt(&nonce, payload).map_err(|_| corrupt())?);
+        Secret::from_bytes(&plain).map_err(|_| corrupt())
+    }
+
+    /// The HS256 key of access tokens.
+    pub fn signing_key(&self) -> &[u8] {
+        &self.signing
+    }
+
+    /// The stored hash of a recovery code, or `None` if the input is not shaped like one.
+    pub fn recovery_hash(&self, code: &str) -> Option<[u8; 32]> {
+        otp_core::recovery::hash(&self.recovery, code)
+    }
+}
+
+fn decode_key(text: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let key = Zeroizing::new(
+        STANDARD
+            .decode(text.trim())
+            .map_err(|_| Error::internal(format!("{name} is not base64")))?,
+    );
+    if key.len() < 32 {
+        return Err(Error::internal(format!(
+            "{name} must hold at least 32 bytes"
+        )));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Keys for tests: fixed, so failures reproduce.
+    pub(crate) fn keys() -> Keys {
+        let key = |byte: u8| STANDARD.encode([byte; 32]);
+        let sealing = format!("k2:{},k1:{}", key(2), key(1));
+        Keys::from_config(&sealing, &key(3), &key(4)).unwrap()
+    }
+
+    #[test]
+    fn sealed_secrets_open_only_for_their_user() {
+        let keys = keys();
+        let secret = Secret::generate().unwrap();
+        let sealed = keys.seal(&secret, "user-1").unwrap();
+        assert_eq!(keys.open(&sealed, "user-1").unwrap(), secret);
+        assert!(keys.open(&sealed, "user-2").is_err());
+        assert!(!sealed.windows(20).any(|w| w == secret.as_bytes()));
+    }
+
+    #[test]
+    fn old_keys_still_open_after_rotation() {
+        let key = |byte: u8| STANDARD.encode([byte; 32]);
+        let old = Keys::from_config(&format!("k1:{}", key(1)), &key(3), &key(4)).unwrap();
+        let secret = Secret::generate().unwrap();
+        let sealed = old.seal(&secret, "u").unwrap();
+        let rotated = keys();
+        assert_eq!(rotated.open(&sealed, "u").unwrap(), secret);
+        assert_eq!(&rotated.seal(&secret, "u").unwrap()[..3], b"\x02k2");
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let keys = keys();
+        let mut sealed = keys.seal(&Secret::generate().unwrap(), "u").unwrap();
+        *sealed.last_mut().unwrap() ^= 1;
+        assert!(keys.open(&sealed, "u").is_err());
+        assert!(keys.open(&[], "u").is_err());
+    }
+
+    #[test]
+    fn configuration_errors_never_echo_key_material() {
+        let error = Keys::from_config("nocolon", "x", "y").err().unwrap();
+        assert!(!format!("{error:?}").contains("nocolon"));
+        assert!(
+            Keys::from_config(
+                "k1:c2hvcnQ=",
+                &STANDARD.encode([0; 32]),
+                &STANDARD.encode([0; 32])
+            )
+            .is_err()
+        );
+    }
+}

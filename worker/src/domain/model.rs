@@ -1,0 +1,295 @@
+//! The records the service keeps. Storage rows and wire bodies are mapped from these.
+
+use otp_core::{Algorithm, Digits};
+use serde::Serialize;
+
+/// Data of sandbox and production keys never mix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// For testing and development.
+    Sandbox,
+    /// For real users.
+    Production,
+}
+
+impl Environment {
+    /// The name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sandbox => "sandbox",
+            Self::Production => "production",
+        }
+    }
+
+    /// Parses `sandbox` or `production`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "sandbox" => Some(Self::Sandbox),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+}
+
+/// Who is calling: one account in one environment, from a verified access token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    /// The account id.
+    pub account_id: String,
+    /// The environment of the API key the token was issued for.
+    pub environment: Environment,
+}
+
+/// A customer of the service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// Identifier.
+    pub id: String,
+    /// The account's domain, used to request tokens (`communitiz-app`).
+    pub domain: String,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// An API key: a client id and the SHA-256 of its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Public identifier.
+    pub client_id: String,
+    /// The owning account.
+    pub account_id: String,
+    /// Which environment its tokens reach.
+    pub environment: Environment,
+    /// SHA-256 of the client secret.
+    pub secret_hash: Vec<u8>,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// Unix seconds, once revoked.
+    pub revoked_at: Option<u64>,
+}
+
+/// A business customer of an account, holding users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    /// Identifier.
+    pub id: String,
+    /// Derived from the name, unique per account and environment (`communitiz-app`).
+    pub domain: String,
+    /// Display name.
+    pub name: String,
+    /// Email domains of its members.
+    pub email_domains: Vec<String>,
+    /// The environment it lives in.
+    pub environment: Environment,
+    /// Unix seconds.
+    pub created_at: u64,
+    #[serde(skip)]
+    /// The owning account.
+    pub account_id: String,
+}
+
+/// A user of an organization.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Identifier.
+    pub id: String,
+    /// The organization's id.
+    #[serde(skip)]
+    pub organization_id: String,
+    /// Profile.
+    pub profile: Profile,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// What is known of a user.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Profile {
+    /// Email address, unique per organization regardless of case.
+    pub email: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// E.164 phone number, for the SMS method.
+    pub phone_number: Option<String>,
+}
+
+/// How codes reach the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// An authenticator app, enrolled with a QR code.
+    TotpApp,
+    /// A code computed by the service, sent by the customer over SMS.
+    Sms,
+}
+
+impl Method {
+    /// The name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TotpApp => "totp_app",
+            Self::Sms => "sms",
+        }
+    }
+
+    /// Parses `totp_app` or `sms`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "totp_app" => Some(Self::TotpApp),
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// An organization's TOTP settings. Created inactive with the organization; never deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    /// The organization's id.
+    pub organization_id: String,
+    /// Whether enrollments and challenges are allowed.
+    pub active: bool,
+    /// How codes reach users.
+    pub method: Method,
+    /// HMAC hash function of new factors.
+    pub algorithm: Algorithm,
+    /// Digits of new factors.
+    pub digits: Digits,
+    /// Seconds per step of new factors.
+    pub period: u64,
+    /// Steps accepted on each side of the current one.
+    pub skew: u8,
+    /// The issuer shown in authenticator apps.
+    pub issuer: String,
+    /// Consecutive failures allowed before backoff starts.
+    pub max_attempts: u32,
+    /// Unix seconds.
+    pub updated_at: u64,
+}
+
+/// The state of a user's TOTP factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorStatus {
+    /// Enrolled, waiting for a first valid code.
+    Pending,
+    /// Validated; challenges may be answered.
+    Active,
+}
+
+impl FactorStatus {
+    /// The name in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+        }
+    }
+}
+
+/// A user's TOTP factor. The secret is sealed (AES-256-GCM) and opened only to verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Factor {
+    /// The user's id; one factor per user.
+    pub user_id: String,
+    /// Bumped by each enrollment, so a code checked against an older secret cannot activate a
+    /// newer one.
+    pub generation: u32,
+    /// Pending or active.
+    pub status: FactorStatus,
+    /// How codes reach the user.
+    pub method: Method,
+    /// Sealed secret: key id, nonce and ciphertext.
+    pub sealed_secret: Vec<u8>,
+    /// HMAC hash function.
+    pub algorithm: Algorithm,
+    /// Digits.
+    pub digits: Digits,
+    /// Seconds per step.
+    pub period: u64,
+    /// The newest accepted time step; codes of this step or older are refused.
+    pub last_step: Option<u64>,
+    /// Consecutive failed attempts; reset by a success or a forced enrollment only.
+    pub failures: u32,
+    /// Unix seconds before which attempts are refused.
+    pub locked_until: u64,
+    /// Enrollments since the last forced one.
+    pub enrollments: u32,
+    /// Unix seconds of the last recovery-code use.
+    pub recovery_used_at: Option<u64>,
+    /// A recovery code was used: the user must enroll again.
+    pub reenrollment_required: bool,
+}
+
+/// An entry of an organization's audit trail. Never holds secrets or codes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// The organization's id.
+    #[serde(skip)]
+    pub organization_id: String,
+    /// Unix seconds.
+    pub at: u64,
+    /// What happened, e.g. `enrollment.created`.
+    pub event: String,
+    /// The user concerned, if any.
+    pub user_id: Option<String>,
+    /// Non-secret details.
+    pub detail: Option<String>,
+}
+
+/// One page of a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Items in all pages.
+    pub total_count: u64,
+    /// This page, from 1.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// The next page, if any.
+    pub next_page: Option<u32>,
+    /// The previous page, if any.
+    pub previous_page: Option<u32>,
+}
+
+impl<T> Page<T> {
+    /// A page of `data` out of `total_count` items.
+    pub fn new(data: Vec<T>, total_count: u64, request: PageRequest) -> Self {
+        let PageRequest { page, per_page } = request;
+        let seen = u64::from(page) * u64::from(per_page);
+        Self {
+            data,
+            total_count,
+            page,
+            per_page,
+            next_page: (seen < total_count).then_some(page + 1),
+            previous_page: (page > 1).then_some(page - 1),
+        }
+    }
+}
+
+/// Which page of a list, validated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageRequest {
+    /// From 1.
+    pub page: u32,
+    /// From 1 to [`PageRequest::MAX_PER_PAGE`].
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    /// The largest page.
+    pub const MAX_PER_PAGE: u32 = 100;
+    /// The default page size.
+    pub const DEFAULT_PER_PAGE: u32 = 10;
+
+    /// Rows to skip.
+    pub fn offset(self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.per_page)
+    }
+}

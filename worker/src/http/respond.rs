@@ -1,0 +1,85 @@
+//! Responses: JSON bodies and the one error shape, compatible with OAuth 2.0 (RFC 6749, 5.2):
+//! `{"error": code, "error_description": message, "field"?, "request_id"?}`.
+
+use serde::Serialize;
+use serde_json::json;
+use worker::{Headers, Response};
+
+use crate::domain::error::Error;
+
+/// A JSON response with `status`.
+pub fn json(status: u16, body: &impl Serialize) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    with_json_headers(Response::ok(text), status)
+}
+
+fn with_json_headers(response: worker::Result<Response>, status: u16) -> Response {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("cache-control", "no-store");
+    match response {
+        Ok(response) => response.with_status(status).with_headers(headers),
+        Err(_) => Response::empty()
+            .map(|r| r.with_status(500))
+            .unwrap_or_else(|_| unreachable_response()),
+    }
+}
+
+#[allow(clippy::unwrap_used)] // An empty response cannot fail to build.
+fn unreachable_response() -> Response {
+    Response::empty().unwrap()
+}
+
+/// The error response for `error`. Internal errors are logged with `request_id` and answered
+/// generically; nothing else of them reaches the client.
+pub fn error(error: &Error, request_id: &str, oauth: bool) -> Response {
+    let (status, code) = match error {
+        Error::BadRequest(_) => (400, "invalid_request"),
+        Error::Unauthorized(_) if oauth => (401, "invalid_client"),
+        Error::Unauthorized(_) => (401, "unauthorized"),
+        Error::Forbidden(_) => (403, "forbidden"),
+        Error::NotFound(_) => (404, "not_found"),
+        Error::Conflict(_) => (409, "conflict"),
+        Error::PayloadTooLarge(_) => (413, "payload_too_large"),
+        Error::UnsupportedMediaType => (415, "unsupported_media_type"),
+        Error::Invalid { .. } => (422, "unprocessable_entity"),
+        Error::Throttled { .. } => (429, "too_many_attempts"),
+        Error::Internal(detail) => {
+            worker::console_error!("request {request_id}: {detail}");
+            (500, "internal_error")
+        }
+    };
+    let mut body = json!({ "error": code, "error_description": error.to_string() });
+    if let Error::Invalid { field, .. } = error {
+        body["field"] = json!(field);
+    }
+    if status == 500 {
+        body["request_id"] = json!(request_id);
+    }
+    let mut response = json(status, &body);
+    if let Error::Throttled { retry_after } = error {
+        let _ = response
+            .headers_mut()
+            .set("retry-after", &retry_after.to_string());
+    }
+    if status == 401 {
+        let _ = response.headers_mut().set("www-authenticate", "Bearer");
+    }
+    response
+}
+
+/// 404 for unknown routes and 405 (with `Allow`) for known routes with another method.
+pub fn no_route(allowed: &[&str]) -> Response {
+    if allowed.is_empty() {
+        return json(
+            404,
+            &json!({ "error": "not_found", "error_description": "no such route" }),
+        );
+    }
+    let mut response = json(
+        405,
+        &json!({ "error": "method_not_allowed", "error_description": format!("allowed: {}", allowed.join(", ")) }),
+    );
+    let _ = response.headers_mut().set("allow", &allowed.join(", "));
+    response
+}
