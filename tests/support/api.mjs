@@ -2,13 +2,15 @@
 import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
 
-export async function startApi() {
-  const secrets = testSecrets();
-  const worker = await startWorker({ bindings: secrets });
+/** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate });
   const api = {
     worker,
     secrets,
     token: null,
+    /** Every exchange, for checks against the OpenAPI document. */
+    log: [],
     async call(method, path, { json, form, multipart, raw, headers = {}, token = api.token } = {}) {
       const init = { method, headers: { ...headers } };
       if (token) init.headers.authorization = `Bearer ${token}`;
@@ -32,7 +34,9 @@ export async function startApi() {
       const text = await response.text();
       let body;
       try { body = JSON.parse(text); } catch { body = text; }
-      return { status: response.status, headers: response.headers, body };
+      const exchange = { method, path, status: response.status, headers: response.headers, body };
+      api.log.push(exchange);
+      return exchange;
     },
     operator(method, path, options = {}) {
       return api.call(method, path, { ...options, token: secrets.OPERATOR_TOKEN });

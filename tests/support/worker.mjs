@@ -28,7 +28,7 @@ export async function migrationStatements() {
 }
 
 /** A running Worker; call `dispose()` when done. */
-export async function startWorker({ bindings = {}, persistTo } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${root}/worker/build/index.js`,
@@ -47,7 +47,7 @@ export async function startWorker({ bindings = {}, persistTo } = {}) {
   let db;
   try {
     db = await mf.getD1Database("DB");
-    for (const statement of await migrationStatements()) {
+    for (const statement of migrate ? await migrationStatements() : []) {
       await db.prepare(statement).run();
     }
   } catch (error) {

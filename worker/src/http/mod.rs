@@ -17,6 +17,9 @@ use body::Input;
 
 type Api<'a> = Service<'a, D1Store, FixedClock>;
 
+/// The API's own OpenAPI 3.1 document; tests check real responses against it.
+const OPENAPI: &str = include_str!("../../openapi.json");
+
 #[event(fetch)]
 async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Result<Response> {
     let request_id = new_id().unwrap_or_default();
@@ -37,6 +40,9 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let Some(route) = route(&method, &segments) else {
         return Ok(respond::no_route(&allowed_methods(&segments)));
     };
+    if let Route::OpenApi = route {
+        return Ok(respond::raw_json(OPENAPI));
+    }
     let outcome = async {
         let input = Input::read(&mut request).await?;
         let store = D1Store::new(env.d1("DB").map_err(Error::internal)?);
@@ -69,6 +75,7 @@ fn keys(env: &Env) -> Result<Keys> {
 #[derive(Clone, Copy, Debug)]
 enum Route<'a> {
     Health,
+    OpenApi,
     Token,
     CreateAccount,
     Account(&'a str),
@@ -94,6 +101,7 @@ fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
     use Method::{Delete, Get, Post, Put};
     let route = match (method, segments) {
         (Get, ["health"]) => Route::Health,
+        (Get, ["openapi.json"]) => Route::OpenApi,
         (Post, ["oauth", "token"]) => Route::Token,
         (Post, ["admin", "accounts"]) => Route::CreateAccount,
         (Get, ["admin", "accounts", domain]) => Route::Account(domain),
@@ -352,7 +360,14 @@ async fn tenant_route(
         Route::AuditEvents(domain) => ok(api
             .audit_events(&api.organization(tenant, domain).await?, input.page()?)
             .await?),
-        _ => Err(Error::internal("unreachable tenant route")),
+        Route::Health
+        | Route::OpenApi
+        | Route::Token
+        | Route::CreateAccount
+        | Route::Account(_)
+        | Route::CreateApiKey(_)
+        | Route::ApiKeys(_)
+        | Route::RevokeApiKey(..) => Err(Error::internal("not a tenant route")),
     }
 }
 

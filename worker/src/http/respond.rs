@@ -7,6 +7,11 @@ use worker::{Headers, Response};
 
 use crate::domain::error::Error;
 
+/// A 200 with a body that is JSON already.
+pub fn raw_json(text: &str) -> Response {
+    with_json_headers(Response::ok(text), 200)
+}
+
 /// A JSON response with `status`.
 pub fn json(status: u16, body: &impl Serialize) -> Response {
     let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());

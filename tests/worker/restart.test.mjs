@@ -1,0 +1,37 @@
+// Lockout, single use and recovery state live in D1, so a restarted runtime keeps them.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApi } from "../support/api.mjs";
+import { codeAtStep, currentStep } from "../support/totp.mjs";
+
+const state = await mkdtemp(join(tmpdir(), "totp-restart-"));
+after(() => rm(state, { recursive: true, force: true }));
+
+test("a lockout and an accepted step survive a restart of the runtime", async () => {
+  let api = await startApi({ persistTo: state });
+  const { secrets } = api;
+  await api.bootstrap("restart-co");
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Restart" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 2 } });
+  const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "r@restart.test" } } })).body.id;
+  const { secret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+  const step = currentStep();
+  const enrolled = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(secret, step) } });
+  assert.equal(enrolled.body.success, true);
+  for (let i = 0; i < 2; i++) {
+    await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "000000" } });
+  }
+  const token = api.token;
+  await api.dispose();
+
+  api = await startApi({ secrets, persistTo: state, migrate: false });
+  api.token = token;
+  const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } });
+  assert.equal(locked.status, 429);
+  const factor = await api.worker.db.prepare("SELECT failures, last_step FROM factors WHERE user_id = ?").bind(user).first();
+  assert.deepEqual(factor, { failures: 2, last_step: step });
+  await api.dispose();
+});
