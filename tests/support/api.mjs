@@ -3,8 +3,8 @@ import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve });
   const api = {
     worker,
     secrets,

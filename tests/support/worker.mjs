@@ -28,7 +28,11 @@ export async function migrationStatements() {
 }
 
 /** A running Worker; call `dispose()` when done. */
-export async function startWorker({ bindings = {}, persistTo, migrate = true } = {}) {
+/**
+ * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
+ * port with the console's static assets in front, as `wrangler dev` and Cloudflare serve it.
+ */
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${root}/worker/build/index.js`,
@@ -43,6 +47,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true } =
     bindings,
     cf: false,
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
+    ...(serve ? { host: "127.0.0.1", port: 0, assets: { directory: `${root}/www`, routerConfig: { has_user_worker: true } } } : {}),
   });
   let db;
   try {
@@ -57,6 +62,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true } =
   return {
     mf,
     db,
+    url: serve ? (await mf.ready).href.replace(/\/$/, "") : null,
     fetch: (path, init) => mf.dispatchFetch(`${BASE_URL}${path}`, init),
     dispose: () => mf.dispose(),
   };

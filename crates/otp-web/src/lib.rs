@@ -1,10 +1,53 @@
-//! The browser package: TOTP helpers for an enrollment page, compiled to WebAssembly.
+//! The browser package: TOTP enrollment helpers compiled to WebAssembly.
 //!
-//! Everything runs on the user's device; the secret inside an `otpauth://` URI never leaves it.
+//! The QR code of an `otpauth://` URI is drawn here, on the user's device, so the secret it
+//! carries never reaches an image service. Errors are thrown as JavaScript `Error`s.
+
+mod qr;
 
 use js_sys::{Error, Object, Reflect};
-use otp_core::OtpauthUri;
+use otp_core::{Algorithm, Digits, OtpauthUri, Secret};
 use wasm_bindgen::prelude::*;
+
+pub use qr::{QrError, QrStyle, render_svg};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** An otpauth:// key without its secret. */
+export interface OtpauthKey {
+  issuer: string | null;
+  account: string;
+  algorithm: "SHA1" | "SHA256" | "SHA512";
+  digits: 6 | 7 | 8;
+  period: number;
+}
+
+/** What buildOtpauthUri needs; the secret is base32. */
+export interface OtpauthParameters {
+  issuer?: string;
+  account: string;
+  secret: string;
+  algorithm?: "SHA1" | "SHA256" | "SHA512";
+  digits?: 6 | 7 | 8;
+  period?: number;
+}
+
+/** How renderQrSvg draws; every field is optional. */
+export interface QrOptions {
+  /** Error correction level, "M" by default. */
+  errorCorrection?: "L" | "M" | "Q" | "H";
+  /** Light modules around the code, 4 by default (0 to 16). */
+  quietZone?: number;
+  /** Pixels per module, 4 by default (1 to 64). */
+  moduleSize?: number;
+  /** Colour of dark modules: #rgb, #rrggbb or a CSS colour name. */
+  dark?: string;
+  /** Colour of light modules. */
+  light?: string;
+  /** The accessible name of the image. */
+  title?: string;
+}
+"#;
 
 fn js_error(error: impl core::fmt::Display) -> JsValue {
     Error::new(&error.to_string()).into()
@@ -14,9 +57,63 @@ fn parse(uri: &str) -> Result<OtpauthUri, JsValue> {
     OtpauthUri::parse(uri).map_err(js_error)
 }
 
-/// Reads an `otpauth://totp/` URI into `{ issuer, account, algorithm, digits, period }`.
-/// The secret is deliberately left out of the returned object.
-#[wasm_bindgen(js_name = parseOtpauthUri)]
+/// `object[name]`, or `None` when absent, `undefined` or `null`.
+fn field(object: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(None);
+    }
+    let value = Reflect::get(object, &name.into())?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
+fn text_field(object: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    field(object, name)?
+        .map(|value| {
+            value
+                .as_string()
+                .ok_or_else(|| js_error(format!("{name} must be a string")))
+        })
+        .transpose()
+}
+
+fn number_field(object: &JsValue, name: &str) -> Result<Option<u32>, JsValue> {
+    field(object, name)?
+        .map(|value| {
+            value
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
+                .map(|n| n as u32)
+                .ok_or_else(|| js_error(format!("{name} must be a whole number")))
+        })
+        .transpose()
+}
+
+/// Draws the QR code of an `otpauth://totp/` URI as an SVG document string.
+/// The URI is checked first, so a typo never turns into a code an app cannot read.
+#[wasm_bindgen(js_name = renderQrSvg)]
+pub fn render_qr_svg(
+    otpauth_uri: &str,
+    #[wasm_bindgen(unchecked_param_type = "QrOptions | undefined")] options: JsValue,
+) -> Result<String, JsValue> {
+    parse(otpauth_uri)?;
+    let defaults = QrStyle::default();
+    let style = QrStyle {
+        ec_level: match text_field(&options, "errorCorrection")? {
+            Some(name) => qr::ec_level(&name)
+                .ok_or_else(|| js_error("errorCorrection must be L, M, Q or H"))?,
+            None => defaults.ec_level,
+        },
+        quiet_zone: number_field(&options, "quietZone")?.unwrap_or(defaults.quiet_zone),
+        module_size: number_field(&options, "moduleSize")?.unwrap_or(defaults.module_size),
+        dark: text_field(&options, "dark")?.unwrap_or(defaults.dark),
+        light: text_field(&options, "light")?.unwrap_or(defaults.light),
+        title: text_field(&options, "title")?.unwrap_or(defaults.title),
+    };
+    render_svg(otpauth_uri, &style).map_err(js_error)
+}
+
+/// Reads an `otpauth://totp/` URI. The secret is deliberately left out of the result.
+#[wasm_bindgen(js_name = parseOtpauthUri, unchecked_return_type = "OtpauthKey")]
 pub fn parse_otpauth_uri(uri: &str) -> Result<Object, JsValue> {
     let parsed = parse(uri)?;
     let object = Object::new();
@@ -37,6 +134,32 @@ pub fn parse_otpauth_uri(uri: &str) -> Result<Object, JsValue> {
     Ok(object)
 }
 
+/// Writes an `otpauth://totp/` URI from its parts.
+#[wasm_bindgen(js_name = buildOtpauthUri)]
+pub fn build_otpauth_uri(
+    #[wasm_bindgen(unchecked_param_type = "OtpauthParameters")] parameters: JsValue,
+) -> Result<String, JsValue> {
+    let account =
+        text_field(&parameters, "account")?.ok_or_else(|| js_error("account is required"))?;
+    let secret =
+        text_field(&parameters, "secret")?.ok_or_else(|| js_error("secret is required"))?;
+    let secret = Secret::from_base32(&secret).map_err(js_error)?;
+    let issuer = text_field(&parameters, "issuer")?;
+    let algorithm = match text_field(&parameters, "algorithm")? {
+        Some(name) => name.parse::<Algorithm>().map_err(js_error)?,
+        None => Algorithm::default(),
+    };
+    let digits = match number_field(&parameters, "digits")? {
+        Some(count) => Digits::try_from(count).map_err(js_error)?,
+        None => Digits::default(),
+    };
+    let period = number_field(&parameters, "period")?.map_or(30, u64::from);
+    let uri = OtpauthUri::new(issuer.as_deref(), &account, secret)
+        .and_then(|uri| uri.with_parameters(algorithm, digits, period))
+        .map_err(js_error)?;
+    Ok(uri.to_uri().to_string())
+}
+
 /// The code an authenticator shows for `uri` at `unixSeconds`, for a preview.
 #[wasm_bindgen(js_name = currentCode)]
 pub fn current_code(uri: &str, unix_seconds: f64) -> Result<String, JsValue> {
@@ -52,7 +175,7 @@ pub fn seconds_remaining(uri: &str, unix_seconds: f64) -> Result<u32, JsValue> {
     u32::try_from(remaining).map_err(js_error)
 }
 
-/// JavaScript time is a double; accept whole, non-negative seconds within `Number.MAX_SAFE_INTEGER`.
+/// JavaScript time is a double; accept whole, non-negative seconds up to `Number.MAX_SAFE_INTEGER`.
 fn unix_time(seconds: f64) -> Result<u64, JsValue> {
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
     if !(0.0..=MAX_SAFE_INTEGER).contains(&seconds) || seconds.fract() != 0.0 {

@@ -33,3 +33,34 @@ fn errors_are_javascript_errors() {
     );
     assert!(current_code(RFC_URI, 1.5).is_err());
 }
+
+#[wasm_bindgen_test]
+fn render_qr_svg_reads_options_from_javascript() {
+    let options = js_sys::Object::new();
+    Reflect::set(&options, &"moduleSize".into(), &2.into()).unwrap();
+    Reflect::set(&options, &"title".into(), &"Scan me".into()).unwrap();
+    let svg = otp_web::render_qr_svg(RFC_URI, options.into()).unwrap();
+    assert!(svg.contains("<title id=\"qr-title\">Scan me</title>"));
+    let default = otp_web::render_qr_svg(RFC_URI, wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    assert!(default.contains("fill=\"#000000\""));
+    let bad = js_sys::Object::new();
+    Reflect::set(&bad, &"errorCorrection".into(), &"X".into()).unwrap();
+    assert!(otp_web::render_qr_svg(RFC_URI, bad.into()).is_err());
+    assert!(otp_web::render_qr_svg("not a uri", wasm_bindgen::JsValue::UNDEFINED).is_err());
+}
+
+#[wasm_bindgen_test]
+fn build_otpauth_uri_round_trips_through_parse() {
+    let parameters = js_sys::Object::new();
+    for (name, value) in [
+        ("issuer", "ACME"),
+        ("account", "jane"),
+        ("secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    ] {
+        Reflect::set(&parameters, &name.into(), &value.into()).unwrap();
+    }
+    Reflect::set(&parameters, &"digits".into(), &8.into()).unwrap();
+    let uri = otp_web::build_otpauth_uri(parameters.into()).unwrap();
+    assert_eq!(uri, RFC_URI);
+    assert_eq!(current_code(&uri, 59.0).unwrap(), "94287082");
+}
