@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev keys test lint test-native test-wasm test-worker test-web test-browser worker web
+.PHONY: help setup dev deploy keys test lint test-native test-wasm test-worker test-web test-browser test-bundle worker web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -25,11 +25,15 @@ setup:
 dev: setup web
 	scripts/dev.sh
 
+## Deploy to Cloudflare: make deploy ENV=staging|production (after `wrangler login`).
+deploy: setup web
+	scripts/deploy.sh "$(ENV)"
+
 ## Print fresh values for every Worker secret (.dev.vars format).
 keys:
 	@scripts/keys.sh
 
-test: setup lint test-native test-wasm test-worker test-web test-browser
+test: setup lint test-native test-wasm test-worker test-web test-browser test-bundle
 	@echo "make test: every suite passed"
 
 lint:
@@ -72,3 +76,7 @@ test-web: web
 # test-output/ (git-ignored).
 test-browser: worker web
 	node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
+
+# The exact upload of each environment (wrangler deploy --dry-run), checked offline.
+test-bundle: web
+	node --test --test-timeout=300000 'tests/deploy/*.test.mjs'

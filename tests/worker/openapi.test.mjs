@@ -42,6 +42,8 @@ async function exerciseEveryOperation() {
   await api.call("GET", `/api/v2/org/${org}/audit-events`);
   await api.call("GET", "/api/v2/organizations?per_page=0");
   await api.operator("DELETE", `/admin/accounts/openapi-co/api-keys/${keys.production.client_id}`);
+  await api.operator("POST", "/admin/reseal", { json: { limit: 10 } });
+  await api.operator("POST", "/admin/reseal", { json: { limit: 0 } });
 }
 
 function operationFor(method, path) {

@@ -34,6 +34,17 @@ pub struct AccessToken {
     pub expires_in: u64,
 }
 
+/// What a re-seal pass did.
+#[derive(Debug, Serialize)]
+pub struct ResealReport {
+    /// The key everything is being moved to.
+    pub key_id: String,
+    /// Secrets moved in this pass.
+    pub resealed: u32,
+    /// Whether secrets under older keys remain (run another pass).
+    pub remaining: bool,
+}
+
 fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
@@ -110,6 +121,27 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
             return Err(Error::NotFound("API key not found"));
         }
         Ok(())
+    }
+
+    /// Re-seals up to `limit` TOTP secrets still under an older key with the current one, after
+    /// a key rotation (operator). Run until `remaining` is 0, then drop the old key.
+    pub async fn reseal(&self, limit: u32) -> Result<ResealReport> {
+        let current = self.keys.current_key_id();
+        let mut resealed = 0;
+        for (user_id, old) in self.store.sealed_under_other_keys(current, limit).await? {
+            let secret = self.keys.open(&old, &user_id)?;
+            let new = self.keys.seal(&secret, &user_id)?;
+            // A concurrent enrollment may have replaced it already, under the current key.
+            if self.store.reseal(&user_id, &old, &new).await? {
+                resealed += 1;
+            }
+        }
+        let remaining = self.store.sealed_under_other_keys(current, 1).await?.len() as u32;
+        Ok(ResealReport {
+            key_id: current.to_owned(),
+            resealed,
+            remaining: remaining > 0,
+        })
     }
 
     /// The client-credentials grant. Every failure is the same 401, so it reveals nothing.

@@ -104,6 +104,11 @@ impl Keys {
         Secret::from_bytes(&plain).map_err(|_| corrupt())
     }
 
+    /// The id of the key that seals now.
+    pub fn current_key_id(&self) -> &str {
+        self.sealing.first().map_or("", |key| key.id.as_str())
+    }
+
     /// The HS256 key of access tokens.
     pub fn signing_key(&self) -> &[u8] {
         &self.signing
@@ -113,6 +118,12 @@ impl Keys {
     pub fn recovery_hash(&self, code: &str) -> Option<[u8; 32]> {
         otp_core::recovery::hash(&self.recovery, code)
     }
+}
+
+/// The id of the key that sealed `sealed`, as written by [`Keys::seal`].
+pub fn sealed_key_id(sealed: &[u8]) -> Option<&str> {
+    let (&id_len, rest) = sealed.split_first()?;
+    std::str::from_utf8(rest.get(..usize::from(id_len))?).ok()
 }
 
 fn decode_key(text: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
@@ -159,6 +170,8 @@ pub(crate) mod tests {
         let rotated = keys();
         assert_eq!(rotated.open(&sealed, "u").unwrap(), secret);
         assert_eq!(&rotated.seal(&secret, "u").unwrap()[..3], b"\x02k2");
+        assert_eq!(sealed_key_id(&sealed), Some("k1"));
+        assert_eq!(rotated.current_key_id(), "k2");
     }
 
     #[test]

@@ -114,6 +114,16 @@ pub trait Store {
     /// Unused recovery codes of the user.
     async fn recovery_codes_left(&self, user_id: &str) -> Result<u32>;
 
+    /// Up to `limit` factors whose secret is sealed under another key than `key_id`, as
+    /// (user id, sealed secret).
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Replaces a sealed secret if it is still `old`; `false` if it changed meanwhile.
+    async fn reseal(&self, user_id: &str, old: &[u8], new: &[u8]) -> Result<bool>;
+
     /// Records a challenge.
     async fn insert_challenge(&self, challenge: &Challenge) -> Result<()>;
 

@@ -600,3 +600,43 @@ fn the_audit_trail_records_without_secrets() {
     let all = format!("{:?}", events.data);
     assert!(!all.contains(&codes[0]) && !all.contains(totp.generate(T0).as_str()));
 }
+
+#[test]
+fn a_rotated_sealing_key_still_opens_old_secrets_and_reseal_moves_them() {
+    use base64::Engine;
+    let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let old_keys = Keys::from_config(&format!("k1:{}", key(1)), &key(3), &key(4)).unwrap();
+    let mut world = World::new();
+    world.keys = old_keys;
+    let (org, user, totp, _) = world.active();
+    // Rotate: k2 first, k1 kept to open what it sealed.
+    world.keys = keys();
+    let now = T0 + 60;
+    assert!(
+        block_on(
+            world
+                .at(now)
+                .validate_challenge(&org, &user, totp.generate(now).as_str())
+        )
+        .unwrap()
+        .success
+    );
+    let report = block_on(world.at(now).reseal(100)).unwrap();
+    assert_eq!(
+        (report.key_id.as_str(), report.resealed, report.remaining),
+        ("k2", 1, false)
+    );
+    // Now k1 can be dropped.
+    world.keys = Keys::from_config(&format!("k2:{}", key(2)), &key(3), &key(4)).unwrap();
+    let later = T0 + 120;
+    assert!(
+        block_on(
+            world
+                .at(later)
+                .validate_challenge(&org, &user, totp.generate(later).as_str())
+        )
+        .unwrap()
+        .success
+    );
+    assert_eq!(block_on(world.at(later).reseal(100)).unwrap().resealed, 0);
+}

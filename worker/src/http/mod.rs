@@ -82,6 +82,7 @@ enum Route<'a> {
     CreateApiKey(&'a str),
     ApiKeys(&'a str),
     RevokeApiKey(&'a str, &'a str),
+    Reseal,
     CreateOrganization,
     Organizations,
     Organization(&'a str),
@@ -108,6 +109,7 @@ fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
         (Post, ["admin", "accounts", domain, "api-keys"]) => Route::CreateApiKey(domain),
         (Get, ["admin", "accounts", domain, "api-keys"]) => Route::ApiKeys(domain),
         (Delete, ["admin", "accounts", domain, "api-keys", id]) => Route::RevokeApiKey(domain, id),
+        (Post, ["admin", "reseal"]) => Route::Reseal,
         (Post, ["api", "v2", "organizations"]) => Route::CreateOrganization,
         (Get, ["api", "v2", "organizations"]) => Route::Organizations,
         (Get, ["api", "v2", "organizations", domain]) => Route::Organization(domain),
@@ -210,7 +212,8 @@ async fn handle(
         | Route::Account(_)
         | Route::CreateApiKey(_)
         | Route::ApiKeys(_)
-        | Route::RevokeApiKey(..) => {
+        | Route::RevokeApiKey(..)
+        | Route::Reseal => {
             operator(request, env)?;
             match route {
                 Route::CreateAccount => {
@@ -235,6 +238,13 @@ async fn handle(
                         })
                         .collect();
                     ok(json!({ "data": keys }))
+                }
+                Route::Reseal => {
+                    let limit = input.number("limit")?.unwrap_or(100);
+                    if !(1..=500).contains(&limit) {
+                        return Err(Error::invalid("limit", "must be between 1 and 500"));
+                    }
+                    ok(api.reseal(limit as u32).await?)
                 }
                 Route::RevokeApiKey(domain, client_id) => {
                     api.revoke_api_key(domain, client_id).await?;
@@ -367,7 +377,8 @@ async fn tenant_route(
         | Route::Account(_)
         | Route::CreateApiKey(_)
         | Route::ApiKeys(_)
-        | Route::RevokeApiKey(..) => Err(Error::internal("not a tenant route")),
+        | Route::RevokeApiKey(..)
+        | Route::Reseal => Err(Error::internal("not a tenant route")),
     }
 }
 

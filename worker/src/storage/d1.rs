@@ -10,6 +10,7 @@ use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, D1Result};
 
 use crate::domain::error::{Error, Result};
+use crate::domain::keys::sealed_key_id;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::model::{
     Account, ApiKey, AuditEvent, Connection, Environment, Factor, FactorStatus, Method,
@@ -520,11 +521,11 @@ impl Store for D1Store {
         let sealed = blob(&factor.sealed_secret);
         let user = text(&factor.user_id);
         let upsert = self.statement(
-            "INSERT INTO factors (user_id, generation, status, method, sealed_secret, algorithm, digits, period) \
-             VALUES (?1, 1, 'pending', ?2, ?3, ?4, ?5, ?6) \
+            "INSERT INTO factors (user_id, generation, status, method, sealed_secret, algorithm, digits, period, key_id) \
+             VALUES (?1, 1, 'pending', ?2, ?3, ?4, ?5, ?6, ?9) \
              ON CONFLICT (user_id) DO UPDATE SET \
                generation = generation + 1, status = 'pending', method = excluded.method, \
-               sealed_secret = excluded.sealed_secret, algorithm = excluded.algorithm, \
+               sealed_secret = excluded.sealed_secret, key_id = excluded.key_id, algorithm = excluded.algorithm, \
                digits = excluded.digits, period = excluded.period, last_step = -1, \
                reenrollment_required = 0, recovery_claim = NULL, \
                enrollments = CASE WHEN ?7 THEN 1 ELSE enrollments + 1 END, \
@@ -542,6 +543,7 @@ impl Store for D1Store {
                 int(factor.period),
                 int(u64::from(enrollment.force)),
                 int(u64::from(enrollment.max_enrollments)),
+                text(sealed_key_id(&factor.sealed_secret).unwrap_or_default()),
             ],
         )?;
         let mut statements = vec![upsert];
@@ -642,6 +644,34 @@ impl Store for D1Store {
         let sql =
             "SELECT count(*) AS count FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL";
         Ok(self.count(sql, &[text(user_id)]).await? as u32)
+    }
+
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        #[derive(Deserialize)]
+        struct Sealed {
+            user_id: String,
+            sealed_secret: String,
+        }
+        let sql = "SELECT user_id, sealed_secret FROM factors WHERE key_id != ?1 LIMIT ?2";
+        let rows: Vec<Sealed> = self
+            .all(sql, &[text(key_id), int(u64::from(limit))])
+            .await?;
+        rows.into_iter()
+            .map(|row| Ok((row.user_id, unblob(&row.sealed_secret)?)))
+            .collect()
+    }
+
+    async fn reseal(&self, user_id: &str, old: &[u8], new: &[u8]) -> Result<bool> {
+        let sql = "UPDATE factors SET sealed_secret = ?3, key_id = ?4 WHERE user_id = ?1 AND sealed_secret = ?2";
+        let key_id = sealed_key_id(new).unwrap_or_default();
+        Ok(self
+            .changes(sql, &[text(user_id), blob(old), blob(new), text(key_id)])
+            .await?
+            == 1)
     }
 
     async fn insert_challenge(&self, challenge: &Challenge) -> Result<()> {

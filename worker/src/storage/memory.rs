@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::domain::error::Result;
+use crate::domain::keys::sealed_key_id;
 use crate::domain::lockout::LockoutPolicy;
 use crate::domain::model::{
     Account, ApiKey, AuditEvent, Connection, Factor, Organization, PageRequest, Tenant, User,
@@ -332,6 +333,32 @@ impl Store for MemoryStore {
             .iter()
             .filter(|(user, _, used)| user == user_id && !used)
             .count() as u32)
+    }
+
+    async fn sealed_under_other_keys(
+        &self,
+        key_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let state = self.state.borrow();
+        Ok(state
+            .factors
+            .values()
+            .filter(|f| sealed_key_id(&f.sealed_secret) != Some(key_id))
+            .take(limit as usize)
+            .map(|f| (f.user_id.clone(), f.sealed_secret.clone()))
+            .collect())
+    }
+
+    async fn reseal(&self, user_id: &str, old: &[u8], new: &[u8]) -> Result<bool> {
+        let mut state = self.state.borrow_mut();
+        match state.factors.get_mut(user_id) {
+            Some(factor) if factor.sealed_secret == old => {
+                factor.sealed_secret = new.to_vec();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn insert_challenge(&self, challenge: &Challenge) -> Result<()> {

@@ -1,0 +1,57 @@
+// `wrangler deploy --dry-run` builds the exact upload of each environment without an account;
+// check that it builds, that its wasm is the optimised Worker, and that it fits the limits.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFile, readdir, rm } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+// Cloudflare's compressed size limit on the Free plan is 3 MB; keep a wide margin under it.
+const BUDGET_GZIP = 1024 * 1024;
+
+for (const env of ["staging", "production"]) {
+  test(`the ${env} bundle builds, is optimised and fits the size limits`, async () => {
+    const outdir = `${root}/test-output/bundle-${env}`;
+    await rm(outdir, { recursive: true, force: true });
+    const run = spawnSync("wrangler", ["deploy", "--dry-run", "--env", env, "--outdir", outdir], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    const log = `${run.stdout}\n${run.stderr}`;
+    assert.equal(run.status, 0, log);
+    assert.match(log, /--dry-run: exiting now/);
+    const upload = log.match(/Total Upload: ([\d.]+ KiB) \/ gzip: ([\d.]+ KiB)/);
+    assert.ok(upload, log);
+
+    const files = await readdir(outdir);
+    const wasmFile = files.find((name) => name.endsWith(".wasm"));
+    assert.ok(wasmFile, `no wasm in ${files}`);
+    const wasm = await readFile(`${outdir}/${wasmFile}`);
+    const built = await readFile(`${root}/worker/build/index_bg.wasm`);
+    assert.ok(wasm.equals(built), "the bundle's wasm is the one worker-build optimised");
+    // worker-build keeps the name section for stack traces, so compare with what cargo
+    // emitted: wasm-bindgen and wasm-opt leave well under 70% of it.
+    const raw = await readFile(`${root}/target/wasm32-unknown-unknown/release/totp_worker.wasm`);
+    assert.ok(wasm.length < raw.length * 0.7, `${wasm.length} bytes is not optimised from ${raw.length}`);
+    new WebAssembly.Module(wasm);
+
+    const gzip = gzipSync(wasm, { level: 9 }).length;
+    console.log(`${env}: wrangler says ${upload[1]} / gzip ${upload[2]}; worker wasm ${wasm.length} bytes, ${gzip} bytes gzip -9`);
+    assert.ok(gzip < BUDGET_GZIP, `${gzip} bytes gzip is over the ${BUDGET_GZIP} byte budget`);
+    assert.match(log, new RegExp(`env.DB \\(headless-totp-${env}\\)`));
+  });
+}
+
+test("deploying refuses placeholder ids before touching anything", () => {
+  let failure;
+  try {
+    execFileSync("bash", ["scripts/deploy.sh", "staging"], { cwd: root, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure, "deploy.sh succeeded with placeholder ids");
+  assert.match(failure.stderr, /placeholder ids for staging/);
+});
