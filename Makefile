@@ -12,11 +12,12 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev deploy keys test lint test-native test-wasm test-worker test-web test-browser test-bundle worker web
+.PHONY: help setup dev deploy keys bench test lint test-native test-wasm test-worker test-web test-browser test-bundle worker web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
 	@echo "make test  run every test"
+	@echo "make bench run the benchmarks and rewrite BENCHMARKS.md"
 
 setup:
 	@scripts/setup.sh
@@ -28,6 +29,13 @@ dev: setup web
 ## Deploy to Cloudflare: make deploy ENV=staging|production (after `wrangler login`).
 deploy: setup web
 	scripts/deploy.sh "$(ENV)"
+
+## Benchmarks (not part of `make test`): one run of every comparison, written to BENCHMARKS.md.
+bench: setup worker web
+	cargo bench -p otp-core --bench verify -- --warm-up-time 2 --measurement-time 5
+	node benches/node-verify.mjs
+	node benches/api-load.mjs
+	node benches/report.mjs
 
 ## Print fresh values for every Worker secret (.dev.vars format).
 keys:

@@ -1,10 +1,11 @@
 // A client for the API under test: JSON by default, or the bodies the guide's curls send.
 import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
+import { codeAtStep, currentStep } from "./totp.mjs";
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen });
   const api = {
     worker,
     secrets,
@@ -55,6 +56,17 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
         json: { grant_type: "client_credentials", domain, client_id: key.client_id, client_secret: key.client_secret },
       });
       return body.access_token;
+    },
+    /** A user of `org` (active connection) with a validated TOTP factor. */
+    async enrolledUser(org, email) {
+      const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email } } })).body.id;
+      const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+      const step = currentStep();
+      const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, {
+        json: { code: codeAtStep(enrollment.secret, step) },
+      });
+      if (!validated.body.success) throw new Error(`enrollment of ${email} failed: ${JSON.stringify(validated.body)}`);
+      return { user, secret: enrollment.secret, step, recoveryCodes: enrollment.recovery_codes.split("\n") };
     },
     dispose: () => worker.dispose(),
   };

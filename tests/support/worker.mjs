@@ -32,7 +32,7 @@ export async function migrationStatements() {
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
  * port with the console's static assets in front, as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${root}/worker/build/index.js`,
@@ -47,7 +47,8 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     bindings,
     cf: false,
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
-    ...(serve ? { host: "127.0.0.1", port: 0, assets: { directory: `${root}/www`, routerConfig: { has_user_worker: true } } } : {}),
+    ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
+    ...(serve ? { assets: { directory: `${root}/www`, routerConfig: { has_user_worker: true } } } : {}),
   });
   let db;
   try {
@@ -62,7 +63,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
   return {
     mf,
     db,
-    url: serve ? (await mf.ready).href.replace(/\/$/, "") : null,
+    url: listen ? (await mf.ready).href.replace(/\/$/, "") : null,
     fetch: (path, init) => mf.dispatchFetch(`${BASE_URL}${path}`, init),
     dispose: () => mf.dispose(),
   };

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import init, { buildOtpauthUri, currentCode, parseOtpauthUri, renderQrSvg, secondsRemaining } from "../../crates/otp-web/pkg/otp_web.js";
+import init, { Totp, buildOtpauthUri, currentCode, parseOtpauthUri, renderQrSvg, secondsRemaining } from "../../crates/otp-web/pkg/otp_web.js";
 
 const wasmPath = new URL("../../crates/otp-web/pkg/otp_web_bg.wasm", import.meta.url);
 const bytes = await readFile(wasmPath);
@@ -69,4 +69,12 @@ test("the package carries its name, version, types and README", async () => {
   assert.match(types, /export function renderQrSvg\(otpauth_uri: string, options: QrOptions \| undefined\): string;/);
   assert.match(types, /export function parseOtpauthUri\(uri: string\): OtpauthKey;/);
   await readFile(new URL("../../crates/otp-web/pkg/README.md", import.meta.url), "utf8");
+});
+
+test("the Totp class generates and verifies without re-reading the URI", () => {
+  const totp = new Totp(RFC_URI);
+  assert.equal(totp.code(59), "94287082");
+  assert.equal(totp.verify("94287082", 75, 1), 1);
+  assert.equal(totp.verify("94287083", 75, 1), undefined);
+  totp.free();
 });

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startApi } from "../support/api.mjs";
-import { codeAtStep, currentStep } from "../support/totp.mjs";
+import { codeAtStep } from "../support/totp.mjs";
 
 let api, keys;
 before(async () => {
@@ -14,15 +14,9 @@ after(() => api?.dispose());
 let orgCount = 0;
 /** A fresh organization (active connection) with one validated user. */
 async function enrolledUser(connection = {}) {
-  const name = `Race Org ${++orgCount}`;
-  const org = (await api.call("POST", "/api/v2/organizations", { json: { name } })).body.domain;
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: `Race Org ${++orgCount}` } })).body.domain;
   await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, ...connection } });
-  const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `u${orgCount}@acme.test` } } })).body.id;
-  const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
-  const step = currentStep();
-  const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(enrollment.secret, step) } });
-  assert.equal(validated.body.success, true);
-  return { org, user, secret: enrollment.secret, step, recoveryCodes: enrollment.recovery_codes.split("\n") };
+  return { org, ...(await api.enrolledUser(org, `u${orgCount}@acme.test`)) };
 }
 
 const validate = (org, user, code) =>

@@ -185,3 +185,50 @@ fn unix_time(seconds: f64) -> Result<u64, JsValue> {
     }
     Ok(seconds as u64)
 }
+
+/// A TOTP key parsed once, for pages that show or check many codes (the secret stays inside
+/// the WebAssembly instance).
+#[wasm_bindgen]
+pub struct Totp {
+    inner: otp_core::Totp,
+}
+
+#[wasm_bindgen]
+impl Totp {
+    /// Reads an `otpauth://totp/` URI.
+    #[wasm_bindgen(constructor)]
+    pub fn new(otpauth_uri: &str) -> Result<Totp, JsValue> {
+        let inner = parse(otpauth_uri)?.totp().map_err(js_error)?;
+        Ok(Self { inner })
+    }
+
+    /// The code at `unixSeconds`.
+    pub fn code(&self, unix_seconds: f64) -> Result<String, JsValue> {
+        Ok(self
+            .inner
+            .generate(unix_time(unix_seconds)?)
+            .as_str()
+            .to_owned())
+    }
+
+    /// Seconds until the code at `unixSeconds` changes.
+    #[wasm_bindgen(js_name = secondsRemaining)]
+    pub fn seconds_remaining(&self, unix_seconds: f64) -> Result<u32, JsValue> {
+        u32::try_from(self.inner.seconds_remaining(unix_time(unix_seconds)?)).map_err(js_error)
+    }
+
+    /// The time step `code` matches within `window` steps either side of `unixSeconds`, or
+    /// `undefined`. A server must also refuse steps it has accepted before.
+    pub fn verify(
+        &self,
+        code: &str,
+        unix_seconds: f64,
+        window: u8,
+    ) -> Result<Option<f64>, JsValue> {
+        let now = unix_time(unix_seconds)?;
+        let step = self
+            .inner
+            .verify(code, now, otp_core::Window::symmetric(window));
+        Ok(step.ok().map(|step| step as f64))
+    }
+}

@@ -64,3 +64,12 @@ fn build_otpauth_uri_round_trips_through_parse() {
     assert_eq!(uri, RFC_URI);
     assert_eq!(current_code(&uri, 59.0).unwrap(), "94287082");
 }
+
+#[wasm_bindgen_test]
+fn the_totp_class_generates_and_verifies() {
+    let totp = otp_web::Totp::new(RFC_URI).unwrap();
+    assert_eq!(totp.code(59.0).unwrap(), "94287082");
+    assert_eq!(totp.verify("94287082", 75.0, 1).unwrap(), Some(1.0));
+    assert_eq!(totp.verify("94287083", 75.0, 1).unwrap(), None);
+    assert!(otp_web::Totp::new("otpauth://totp/x").is_err());
+}

@@ -65,9 +65,7 @@ impl Input {
             {
                 Self::from_json(&body)
             }
-            "" | "application/x-www-form-urlencoded" => Ok(Self::from_pairs(
-                form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())),
-            )),
+            "" | "application/x-www-form-urlencoded" => Self::from_form(&body),
             _ => Err(Error::UnsupportedMediaType),
         }
     }
@@ -78,6 +76,15 @@ impl Input {
             Ok(_) => Err(Error::BadRequest("the JSON body must be an object".into())),
             Err(error) => Err(Error::BadRequest(format!("invalid JSON body: {error}"))),
         }
+    }
+
+    /// `a=1&b[]=2`, parsed as browsers do (WHATWG): a body that is not UTF-8 is refused;
+    /// percent-escapes that are not UTF-8 decode to U+FFFD.
+    fn from_form(body: &[u8]) -> Result<Self> {
+        std::str::from_utf8(body)
+            .map_err(|_| Error::BadRequest("the form body is not valid UTF-8".into()))?;
+        let pairs = form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned()));
+        Ok(Self::from_pairs(pairs))
     }
 
     async fn from_multipart(body: Vec<u8>, content_type: &str) -> Result<Self> {

@@ -1,0 +1,138 @@
+// Hostile input and races beyond the guide: each bad request gets a documented 4xx JSON error
+// and leaves the database as it was; concurrency never yields two successes.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { startApi } from "../support/api.mjs";
+import { codeAtStep, currentStep } from "../support/totp.mjs";
+
+let api, org, user, secret, step, recoveryCodes;
+before(async () => {
+  api = await startApi();
+  await api.bootstrap("hostile-co");
+  org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Hostile" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
+  ({ user, secret, step, recoveryCodes } = await api.enrolledUser(org, "h@hostile.test"));
+});
+after(() => api?.dispose());
+
+async function snapshot() {
+  const tables = ["organizations", "users", "factors", "recovery_codes", "api_keys", "totp_connections"];
+  const rows = {};
+  for (const table of tables) rows[table] = (await api.worker.db.prepare(`SELECT * FROM ${table} ORDER BY 1`).all()).results;
+  return JSON.stringify(rows);
+}
+
+const json = { "content-type": "application/json" };
+const form = { "content-type": "application/x-www-form-urlencoded" };
+
+test("hostile bodies get a 4xx JSON error and change nothing", async () => {
+  const before = await snapshot();
+  const cases = [
+    ["POST", "/api/v2/organizations", "[".repeat(100000) + "]".repeat(100000), json, 413],
+    ["POST", "/api/v2/organizations", `{"name":${"[".repeat(500)}${"]".repeat(500)}}`, json, 400],
+    ["POST", "/api/v2/organizations", Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), json, 400],
+    ["POST", "/api/v2/organizations", Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff]), form, 400],
+    ["POST", "/api/v2/organizations", '{"name": 12, "email_domains": {"a": 1}}', json, 422],
+    ["POST", "/api/v2/organizations", '{"name": "x", "email_domains": ["not a domain"]}', json, 422],
+    ["POST", `/api/v2/org/${org}/users`, '{"profile": {"email": "a@b.co", "phone_number": "0612"}}', json, 422],
+    ["POST", `/api/v2/org/${org}/users`, '{"profile": {"email": "\\u0000@evil.co"}}', json, 422],
+    ["PUT", `/api/v2/org/${org}/totp-connection`, '{"active": "maybe"}', json, 422],
+    ["PUT", `/api/v2/org/${org}/totp-connection`, '{"period": -30}', json, 422],
+    ["PUT", `/api/v2/org/${org}/totp-connection`, '{"issuer": "' + "x".repeat(200) + '"}', json, 422],
+    ["POST", `/api/v2/org/${org}/totp-enrollment`, '{"user_id": "\' OR 1=1 --"}', json, 404],
+    ["POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, '{"code": ["123456"]}', json, 422],
+    ["GET", `/api/v2/org/${org}/users?page=0`, undefined, {}, 422],
+    ["GET", `/api/v2/org/${org}/users?per_page=99999999999999999999`, undefined, {}, 422],
+    ["GET", `/api/v2/org/${encodeURIComponent("x' OR '1'='1")}/users`, undefined, {}, 404],
+    ["GET", `/api/v2/org/${org}/users/${encodeURIComponent("%' OR email LIKE '%")}`, undefined, {}, 404],
+    ["POST", "/api/v2/organizations", "name=x", { "content-type": "text/plain" }, 415],
+  ];
+  for (const [method, path, raw, headers, status] of cases) {
+    const response = await api.call(method, path, { raw, headers });
+    assert.equal(response.status, status, `${method} ${path} ${String(raw).slice(0, 40)}: ${JSON.stringify(response.body)}`);
+    assert.equal(typeof response.body.error, "string");
+    assert.equal(typeof response.body.error_description, "string");
+  }
+  assert.equal(await snapshot(), before);
+});
+
+test("SQL metacharacters and unusual unicode are stored verbatim", async () => {
+  const name = "Robert'); DROP TABLE users;-- \u202e\u{1F600} \u0301e";
+  const created = await api.call("POST", "/api/v2/organizations", { json: { name } });
+  assert.equal(created.status, 201);
+  assert.equal(created.body.name, name.trim());
+  const fetched = await api.call("GET", `/api/v2/organizations/${created.body.domain}`);
+  assert.equal(fetched.body.name, name.trim());
+  assert.ok((await api.worker.db.prepare("SELECT count(*) AS n FROM users").first()).n >= 1);
+});
+
+function forge(payload, key) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${encode({ alg: "HS256", typ: "JWT" })}.${encode(payload)}`;
+  return `${unsigned}.${createHmac("sha256", Buffer.from(key, "base64")).update(unsigned).digest("base64url")}`;
+}
+
+test("expired, forged and algorithm-switched tokens are refused", async () => {
+  const claims = JSON.parse(Buffer.from(api.token.split(".")[1], "base64url"));
+  const now = Math.floor(Date.now() / 1000);
+  const key = api.secrets.TOKEN_SIGNING_KEY;
+  assert.equal((await api.call("GET", "/api/v2/organizations", { token: forge({ ...claims, iat: now, exp: now + 60 }, key) })).status, 200);
+  const expired = forge({ ...claims, iat: now - 3600, exp: now - 1800 }, key);
+  assert.equal((await api.call("GET", "/api/v2/organizations", { token: expired })).status, 401);
+  const otherKey = forge({ ...claims, exp: now + 60 }, Buffer.alloc(32, 7).toString("base64"));
+  assert.equal((await api.call("GET", "/api/v2/organizations", { token: otherKey })).status, 401);
+  const none = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${api.token.split(".")[1]}.`;
+  assert.equal((await api.call("GET", "/api/v2/organizations", { token: none })).status, 401);
+  const otherAccount = forge({ ...claims, acc: "someone-else", exp: now + 60 }, key);
+  assert.equal((await api.call("GET", "/api/v2/organizations", { token: otherAccount })).status, 401);
+});
+
+test("50 simultaneous validations of one code and 50 uses of one recovery code: one success each", async () => {
+  const code = codeAtStep(secret, step + 1);
+  const totp = await Promise.all(Array.from({ length: 50 }, () =>
+    api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code } })));
+  assert.equal(totp.filter((r) => r.body.success).length, 1);
+  // Another user: the 49 losers above were counted as failures and locked the first one.
+  const second = await api.enrolledUser(org, "r@hostile.test");
+  const recovery = await Promise.all(Array.from({ length: 50 }, () =>
+    api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${second.user}`, { json: { code: second.recoveryCodes[0] } })));
+  assert.equal(recovery.filter((r) => r.body.success).length, 1);
+  const left = await api.worker.db.prepare("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ? AND used_at IS NULL").bind(second.user).first();
+  assert.equal(left.n, 4);
+});
+
+test("concurrent enrollments of one user leave one consistent factor", async () => {
+  const other = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "c@hostile.test" } } })).body.id;
+  const results = await Promise.all(Array.from({ length: 10 }, () =>
+    api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: other, force_enroll: true } })));
+  assert.ok(results.every((r) => r.status === 201));
+  const factor = await api.worker.db.prepare("SELECT generation, key_id FROM factors WHERE user_id = ?").bind(other).first();
+  assert.equal(factor.generation, 10);
+  const codes = await api.worker.db.prepare("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ?").bind(other).first();
+  assert.equal(codes.n, 5, "exactly one enrollment's recovery codes remain");
+  // Exactly one of the answered secrets is the one stored: only its codes validate.
+  const now = currentStep();
+  const accepted = [];
+  for (const r of results) {
+    const check = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${other}`, { json: { code: codeAtStep(r.body.secret, now) } });
+    if (check.body.success) accepted.push(r.body.secret);
+    if (check.status === 409) break;
+  }
+  assert.equal(accepted.length, 1);
+});
+
+test("alternating wrong recovery codes and wrong TOTP codes share one failure count", async () => {
+  const victim = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "v@hostile.test" } } })).body.id;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 4 } });
+  const { secret: victimSecret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: victim } })).body;
+  const now = currentStep();
+  await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${victim}`, { json: { code: codeAtStep(victimSecret, now) } });
+  const guesses = ["000000", "aaaa-bbbb-cccc-dddd", "111111", "eeee-ffff-gggg-hhhh", "222222"];
+  const statuses = [];
+  for (const code of guesses) {
+    statuses.push((await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${victim}`, { json: { code } })).status);
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 20 } });
+});
