@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev deploy keys bench test lint test-native test-wasm test-worker test-web test-browser test-bundle worker web
+.PHONY: help setup dev deploy keys bench soak test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -41,7 +41,7 @@ bench: setup worker web
 keys:
 	@scripts/keys.sh
 
-test: setup lint test-native test-wasm test-worker test-web test-browser test-bundle
+test: setup lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle
 	@echo "make test: every suite passed"
 
 lint:
@@ -61,6 +61,18 @@ test-wasm:
 
 worker:
 	scripts/build-worker.sh
+
+export SCHEMATHESIS := $(CURDIR)/.tools/venv/bin/schemathesis
+
+# Every operation fuzzed from the OpenAPI document (a few examples each; `make soak`: many).
+test-fuzz: worker
+	FUZZ_EXAMPLES=15 node --test --test-timeout=600000 --test-force-exit 'tests/fuzz/*.test.mjs'
+
+## The long run (not part of `make test`): many more fuzz examples, then 10 minutes of mixed
+## traffic at a steady rate with a memory bound.
+soak: setup worker
+	FUZZ_EXAMPLES=300 node --test --test-timeout=3600000 --test-force-exit 'tests/fuzz/*.test.mjs'
+	node --test --test-timeout=1200000 --test-force-exit tests/soak/soak.mjs
 
 # The worker on workerd (Miniflare), from tests/.
 test-worker: worker

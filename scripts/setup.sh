@@ -47,6 +47,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
     echo "$lock_hash" > "$stamp"
 fi
 
+# schemathesis (PyPI) for fuzzing the API from its OpenAPI document, in a project venv.
+SCHEMATHESIS_VERSION=4.32.5
+if ! .tools/venv/bin/schemathesis --version 2>/dev/null | grep -qw "$SCHEMATHESIS_VERSION"; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION into .tools/venv"
+    python3 -m venv .tools/venv
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 # Debian's Chromium for the browser tests; never a browser downloaded by a test tool.
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Debian's chromium and chromium-driver"

@@ -4,8 +4,8 @@ import { testSecrets } from "./secrets.mjs";
 import { codeAtStep, currentStep } from "./totp.mjs";
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog });
   const api = {
     worker,
     secrets,

@@ -32,7 +32,7 @@ export async function migrationStatements() {
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
  * port with the console's static assets in front, as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, onLog } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${root}/worker/build/index.js`,
@@ -46,6 +46,12 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     kvNamespaces: ["KV"],
     bindings,
     cf: false,
+    // The Worker logs a line per request: captured with `onLog`, else dropped (errors still
+    // reach stderr).
+    handleRuntimeStdio: (stdout, stderr) => {
+      stdout.on("data", onLog ?? (() => {}));
+      stderr.on("data", onLog ?? ((chunk) => process.stderr.write(chunk)));
+    },
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
     ...(serve ? { assets: { directory: `${root}/www`, routerConfig: { has_user_worker: true } } } : {}),

@@ -52,10 +52,18 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         handle(route, &service, &request, &env, &input).await
     }
     .await;
-    Ok(match outcome {
+    let response = match outcome {
         Ok((status, body)) => respond::json(status, &body),
         Err(error) => respond::error(&error, &request_id, oauth),
-    })
+    };
+    // The operation's name only: paths carry emails and ids, bodies carry codes.
+    let operation = format!("{route:?}");
+    let operation = operation.split('(').next().unwrap_or_default();
+    worker::console_log!(
+        "{request_id} {method} {operation} {}",
+        response.status_code()
+    );
+    Ok(response)
 }
 
 fn keys(env: &Env) -> Result<Keys> {

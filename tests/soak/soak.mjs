@@ -1,0 +1,88 @@
+// The soak: SOAK_SECONDS (600 by default) of mixed traffic at a steady SOAK_RATE actions/s on
+// loopback (enrollments, validations right and wrong, recovery codes, reads, lists). Zero
+// unexpected answers, and workerd's resident memory stays under SOAK_MAX_RSS_MB.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { startApi } from "../support/api.mjs";
+import { codeAtStep, currentStep } from "../support/totp.mjs";
+
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
+const RATE = Number(process.env.SOAK_RATE ?? 50);
+const MAX_RSS_MB = Number(process.env.SOAK_MAX_RSS_MB ?? 512);
+
+function workerdRssMb(pids) {
+  return pids.reduce((sum, pid) => {
+    try {
+      const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]);
+      return sum + kb / 1024;
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+function workerdPids() {
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return out.split("\n").filter((line) => /workerd/.test(line) && line.includes("serve")).map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+test(`soak: ${SECONDS} s at ${RATE} actions/s`, async () => {
+  const before = new Set(workerdPids());
+  const api = await startApi();
+  const pids = workerdPids().filter((pid) => !before.has(pid));
+  await api.bootstrap("soak-co");
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Soak" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
+
+  const users = [];
+  let sent = 0, unexpected = [], peakRss = 0, n = 0;
+  const expect = (response, ...statuses) => {
+    if (!statuses.includes(response.status)) unexpected.push(`${response.method} ${response.path} → ${response.status} ${JSON.stringify(response.body)}`);
+    return response;
+  };
+  const actions = [
+    async () => {
+      const user = expect(await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `s${n++}@soak.test` } } }), 201).body.id;
+      if (users.length < 200) users.push(await api.enrolledUser(org, `e${n++}@soak.test`));
+      return user;
+    },
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)];
+      if (u) expect(await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${u.user}`, { json: { code: "000000" } }), 200, 429);
+    },
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)];
+      if (u) expect(await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${u.user}`, { json: { code: codeAtStep(u.secret, currentStep()) } }), 200, 429);
+    },
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)];
+      if (u && u.recoveryCodes.length) expect(await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${u.user}`, { json: { code: u.recoveryCodes.pop() } }), 200, 429);
+    },
+    async () => expect(await api.call("GET", `/api/v2/org/${org}/users?page=1&per_page=20`), 200),
+    async () => {
+      const u = users[Math.floor(Math.random() * users.length)];
+      if (u) expect(await api.call("GET", `/api/v2/org/${org}/users/${u.user}`), 200);
+    },
+  ];
+
+  const end = Date.now() + SECONDS * 1000;
+  const inflight = new Set();
+  while (Date.now() < end) {
+    const started = Date.now();
+    for (let i = 0; i < RATE; i++) {
+      const action = actions[sent++ % actions.length];
+      const p = action().catch((error) => unexpected.push(String(error))).finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    peakRss = Math.max(peakRss, workerdRssMb(pids));
+    api.log.length = 0; // keep the client's own memory flat
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
+  }
+  await Promise.all(inflight);
+  console.log(`soak: ${sent} actions in ${SECONDS} s, ${users.length} enrolled users, peak workerd RSS ${peakRss.toFixed(0)} MB (bound ${MAX_RSS_MB} MB), ${unexpected.length} unexpected`);
+  await api.dispose();
+  assert.deepEqual(unexpected.slice(0, 10), []);
+  assert.ok(peakRss < MAX_RSS_MB, `workerd used ${peakRss} MB`);
+});

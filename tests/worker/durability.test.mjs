@@ -1,0 +1,82 @@
+// Durability: on persisted local state, the runtime is killed (SIGKILL to workerd) in the middle
+// of a burst of enrollments and validations, then started again. Every write it acknowledged
+// is there, no factor is half-written, and failure counters are intact.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApi } from "../support/api.mjs";
+import { codeAtStep } from "../support/totp.mjs";
+
+const state = await mkdtemp(join(tmpdir(), "totp-durability-"));
+after(() => rm(state, { recursive: true, force: true }));
+
+/** The workerd processes serving this test's state directory. */
+function workerdPids() {
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return out.split("\n").filter((line) => /workerd/.test(line) && line.includes("serve")).map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+test("acknowledged writes survive a kill -9 in the middle of a burst", async () => {
+  const before = new Set(workerdPids());
+  let api = await startApi({ persistTo: state });
+  const { secrets } = api;
+  await api.bootstrap("durable-co");
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Durable" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
+  const token = api.token;
+  const ours = workerdPids().filter((pid) => !before.has(pid));
+  assert.ok(ours.length > 0, "no workerd process of this test found");
+
+  // A burst: users created and enrolled, and wrong codes counted, while the runtime dies.
+  const acknowledged = { users: new Map(), failures: new Map() };
+  const burst = Array.from({ length: 40 }, async (_, i) => {
+    try {
+      await new Promise((resolve) => setTimeout(resolve, i * 5));
+      const created = await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `d${i}@durable.test` } } });
+      if (created.status !== 201) return;
+      acknowledged.users.set(created.body.id, null);
+      const enrolled = await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: created.body.id } });
+      if (enrolled.status !== 201) return;
+      acknowledged.users.set(created.body.id, enrolled.body.secret);
+      const wrong = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${created.body.id}`, { json: { code: "000000" } });
+      if (wrong.status === 200 && !wrong.body.success) acknowledged.failures.set(created.body.id, wrong.body.failed_attempts);
+    } catch {
+      // The runtime died under this request: nothing was acknowledged.
+    }
+  });
+  setTimeout(() => ours.forEach((pid) => { try { process.kill(pid, "SIGKILL"); } catch {} }), 120);
+  await Promise.all(burst);
+  await api.dispose().catch(() => {});
+
+  api = await startApi({ secrets, persistTo: state, migrate: false });
+  api.token = token;
+  assert.ok(acknowledged.users.size > 0, "the kill came before any write; nothing was tested");
+  for (const [user, secret] of acknowledged.users) {
+    const fetched = await api.call("GET", `/api/v2/org/${org}/users/${user}`);
+    assert.equal(fetched.status, 200, `acknowledged user ${user} is missing`);
+    const factor = await api.worker.db.prepare("SELECT status, failures, sealed_secret, key_id FROM factors WHERE user_id = ?").bind(user).first();
+    if (secret === null) continue;
+    assert.ok(factor, `acknowledged enrollment of ${user} is missing`);
+    assert.ok(factor.sealed_secret.length > 0 && factor.key_id.length > 0, "half-written factor");
+    const codes = await api.worker.db.prepare("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ?").bind(user).first();
+    assert.equal(codes.n, 5, "an enrollment's recovery codes are all there or none");
+    if (acknowledged.failures.has(user)) assert.ok(factor.failures >= acknowledged.failures.get(user), "failure counter went back");
+  }
+  // Every factor in the database, acknowledged or not, is whole and usable.
+  const { results } = await api.worker.db.prepare("SELECT user_id FROM factors").all();
+  for (const { user_id } of results) {
+    const codes = await api.worker.db.prepare("SELECT count(*) AS n FROM recovery_codes WHERE user_id = ?").bind(user_id).first();
+    assert.equal(codes.n, 5);
+  }
+  const [user, secret] = [...acknowledged.users].find(([, s]) => s) ?? [];
+  if (user) {
+    const step = Math.floor(Date.now() / 30000);
+    const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(secret, step) } });
+    assert.equal(validated.body.success, true, JSON.stringify(validated.body));
+  }
+  console.log(`acknowledged before the kill: ${acknowledged.users.size} users, ${[...acknowledged.users.values()].filter(Boolean).length} enrollments, ${acknowledged.failures.size} counted failures; ${results.length} factors after restart`);
+  await api.dispose();
+});
