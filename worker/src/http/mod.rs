@@ -38,10 +38,10 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let oauth = segments == ["oauth", "token"];
 
     let Some(route) = route(&method, &segments) else {
-        return Ok(respond::no_route(&allowed_methods(&segments)));
+        return respond::no_route(&allowed_methods(&segments));
     };
     if let Route::OpenApi = route {
-        return Ok(respond::raw_json(OPENAPI));
+        return respond::raw_json(OPENAPI);
     }
     let outcome = async {
         let input = Input::read(&mut request).await?;
@@ -53,8 +53,8 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     }
     .await;
     let response = match outcome {
-        Ok((status, body)) => respond::json(status, &body),
-        Err(error) => respond::error(&error, &request_id, oauth),
+        Ok((status, body)) => respond::json(status, &body)?,
+        Err(error) => respond::error(&error, &request_id, oauth)?,
     };
     // The operation's name only: paths carry emails and ids, bodies carry codes.
     let operation = format!("{route:?}");

@@ -3,41 +3,32 @@
 
 use serde::Serialize;
 use serde_json::json;
-use worker::{Headers, Response};
+use worker::{Headers, Response, Result};
 
 use crate::domain::error::Error;
 
 /// A 200 with a body that is JSON already.
-pub fn raw_json(text: &str) -> Response {
-    with_json_headers(Response::ok(text), 200)
+pub fn raw_json(text: &str) -> Result<Response> {
+    with_json_headers(200, text.to_owned())
 }
 
 /// A JSON response with `status`.
-pub fn json(status: u16, body: &impl Serialize) -> Response {
-    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
-    with_json_headers(Response::ok(text), status)
+pub fn json(status: u16, body: &impl Serialize) -> Result<Response> {
+    with_json_headers(status, serde_json::to_string(body)?)
 }
 
-fn with_json_headers(response: worker::Result<Response>, status: u16) -> Response {
+fn with_json_headers(status: u16, text: String) -> Result<Response> {
     let headers = Headers::new();
-    let _ = headers.set("content-type", "application/json");
-    let _ = headers.set("cache-control", "no-store");
-    match response {
-        Ok(response) => response.with_status(status).with_headers(headers),
-        Err(_) => Response::empty()
-            .map(|r| r.with_status(500))
-            .unwrap_or_else(|_| unreachable_response()),
-    }
-}
-
-#[allow(clippy::unwrap_used)] // An empty response cannot fail to build.
-fn unreachable_response() -> Response {
-    Response::empty().unwrap()
+    headers.set("content-type", "application/json")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(text)?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 /// The error response for `error`. Internal errors are logged with `request_id` and answered
 /// generically; nothing else of them reaches the client.
-pub fn error(error: &Error, request_id: &str, oauth: bool) -> Response {
+pub fn error(error: &Error, request_id: &str, oauth: bool) -> Result<Response> {
     let (status, code) = match error {
         Error::BadRequest(_) => (400, "invalid_request"),
         Error::Unauthorized(_) if oauth => (401, "invalid_client"),
@@ -61,20 +52,20 @@ pub fn error(error: &Error, request_id: &str, oauth: bool) -> Response {
     if status == 500 {
         body["request_id"] = json!(request_id);
     }
-    let mut response = json(status, &body);
+    let mut response = json(status, &body)?;
     if let Error::Throttled { retry_after } = error {
-        let _ = response
+        response
             .headers_mut()
-            .set("retry-after", &retry_after.to_string());
+            .set("retry-after", &retry_after.to_string())?;
     }
     if status == 401 {
-        let _ = response.headers_mut().set("www-authenticate", "Bearer");
+        response.headers_mut().set("www-authenticate", "Bearer")?;
     }
-    response
+    Ok(response)
 }
 
 /// 404 for unknown routes and 405 (with `Allow`) for known routes with another method.
-pub fn no_route(allowed: &[&str]) -> Response {
+pub fn no_route(allowed: &[&str]) -> Result<Response> {
     if allowed.is_empty() {
         return json(
             404,
@@ -84,7 +75,7 @@ pub fn no_route(allowed: &[&str]) -> Response {
     let mut response = json(
         405,
         &json!({ "error": "method_not_allowed", "error_description": format!("allowed: {}", allowed.join(", ")) }),
-    );
-    let _ = response.headers_mut().set("allow", &allowed.join(", "));
-    response
+    )?;
+    response.headers_mut().set("allow", &allowed.join(", "))?;
+    Ok(response)
 }
