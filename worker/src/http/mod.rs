@@ -1,19 +1,23 @@
 //! The HTTP ring: routing, authentication, input and the error shape. Everything else is the
 //! domain's.
 
+mod bodies;
 mod body;
 mod respond;
+mod routes;
 
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use worker::{Context, Date, Env, Method, Request, Response, event};
+use worker::{Context, Date, Env, Request, Response, event};
 
 use crate::domain::error::{Error, Result};
 use crate::domain::keys::Keys;
-use crate::domain::model::{Organization, Tenant};
+use crate::domain::model::Tenant;
 use crate::domain::{ConnectionUpdate, FixedClock, NewUser, Service, new_id};
 use crate::storage::d1::D1Store;
+use bodies::{api_key_body, connection_body, organization_body, user_body};
 use body::Input;
+use routes::{OperatorRoute, Route, TenantRoute, allowed_methods, route};
 
 type Api<'a> = Service<'a, D1Store, FixedClock>;
 
@@ -56,11 +60,9 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         Ok((status, body)) => respond::json(status, &body)?,
         Err(error) => respond::error(&error, &request_id, oauth)?,
     };
-    // The operation's name only: paths carry emails and ids, bodies carry codes.
-    let operation = format!("{route:?}");
-    let operation = operation.split('(').next().unwrap_or_default();
     worker::console_log!(
-        "{request_id} {method} {operation} {}",
+        "{request_id} {method} {} {}",
+        route.name(),
         response.status_code()
     );
     Ok(response)
@@ -77,99 +79,6 @@ fn keys(env: &Env) -> Result<Keys> {
         &secret("TOKEN_SIGNING_KEY")?,
         &secret("RECOVERY_HASH_KEY")?,
     )
-}
-
-/// Every operation of the API.
-#[derive(Clone, Copy, Debug)]
-enum Route<'a> {
-    Health,
-    OpenApi,
-    Token,
-    CreateAccount,
-    Account(&'a str),
-    CreateApiKey(&'a str),
-    ApiKeys(&'a str),
-    RevokeApiKey(&'a str, &'a str),
-    Reseal,
-    CreateOrganization,
-    Organizations,
-    Organization(&'a str),
-    CreateUser(&'a str),
-    Users(&'a str),
-    User(&'a str, &'a str),
-    Connection(&'a str),
-    UpdateConnection(&'a str),
-    Enroll(&'a str),
-    ValidateEnrollment(&'a str, &'a str),
-    Challenge(&'a str, &'a str),
-    ValidateChallenge(&'a str, &'a str),
-    AuditEvents(&'a str),
-}
-
-fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
-    use Method::{Delete, Get, Post, Put};
-    let route = match (method, segments) {
-        (Get, ["health"]) => Route::Health,
-        (Get, ["openapi.json"]) => Route::OpenApi,
-        (Post, ["oauth", "token"]) => Route::Token,
-        (Post, ["admin", "accounts"]) => Route::CreateAccount,
-        (Get, ["admin", "accounts", domain]) => Route::Account(domain),
-        (Post, ["admin", "accounts", domain, "api-keys"]) => Route::CreateApiKey(domain),
-        (Get, ["admin", "accounts", domain, "api-keys"]) => Route::ApiKeys(domain),
-        (Delete, ["admin", "accounts", domain, "api-keys", id]) => Route::RevokeApiKey(domain, id),
-        (Post, ["admin", "reseal"]) => Route::Reseal,
-        (Post, ["api", "v2", "organizations"]) => Route::CreateOrganization,
-        (Get, ["api", "v2", "organizations"]) => Route::Organizations,
-        (Get, ["api", "v2", "organizations", domain]) => Route::Organization(domain),
-        (Post, ["api", "v2", "org", org, "users"]) => Route::CreateUser(org),
-        (Get, ["api", "v2", "org", org, "users"]) => Route::Users(org),
-        (Get, ["api", "v2", "org", org, "users", id]) => Route::User(org, id),
-        (Get, ["api", "v2", "org", org, "totp-connection"]) => Route::Connection(org),
-        (Put, ["api", "v2", "org", org, "totp-connection"]) => Route::UpdateConnection(org),
-        (Post, ["api", "v2", "org", org, "totp-enrollment"]) => Route::Enroll(org),
-        (
-            Put,
-            [
-                "api",
-                "v2",
-                "org",
-                org,
-                "totp-enrollment",
-                "validation",
-                user,
-            ],
-        ) => Route::ValidateEnrollment(org, user),
-        (
-            Post,
-            [
-                "api",
-                "v2",
-                "org",
-                org,
-                "totp-challenge",
-                "validation",
-                user,
-            ],
-        ) => Route::ValidateChallenge(org, user),
-        (Post, ["api", "v2", "org", org, "totp-challenge", user]) => Route::Challenge(org, user),
-        (Get, ["api", "v2", "org", org, "audit-events"]) => Route::AuditEvents(org),
-        _ => return None,
-    };
-    Some(route)
-}
-
-/// The methods that some route accepts at this path.
-fn allowed_methods(segments: &[&str]) -> Vec<&'static str> {
-    [
-        (Method::Get, "GET"),
-        (Method::Post, "POST"),
-        (Method::Put, "PUT"),
-        (Method::Delete, "DELETE"),
-    ]
-    .into_iter()
-    .filter(|(method, _)| route(method, segments).is_some())
-    .map(|(_, name)| name)
-    .collect()
 }
 
 type Answer = (u16, serde_json::Value);
@@ -216,80 +125,73 @@ async fn handle(
                 .await?;
             ok(token)
         }
-        Route::CreateAccount
-        | Route::Account(_)
-        | Route::CreateApiKey(_)
-        | Route::ApiKeys(_)
-        | Route::RevokeApiKey(..)
-        | Route::Reseal => {
+        Route::Operator(route) => {
             operator(request, env)?;
-            match route {
-                Route::CreateAccount => {
-                    created(api.create_account(&required(input, "domain")?).await?)
-                }
-                Route::Account(domain) => ok(api.account(domain).await?),
-                Route::CreateApiKey(domain) => created(
-                    api.create_api_key(domain, &required(input, "environment")?)
-                        .await?,
-                ),
-                Route::ApiKeys(domain) => {
-                    let keys = api.api_keys(domain).await?;
-                    let keys: Vec<_> = keys
-                        .iter()
-                        .map(|key| {
-                            json!({
-                                "client_id": key.client_id,
-                                "environment": key.environment,
-                                "created_at": key.created_at,
-                                "revoked_at": key.revoked_at,
-                            })
-                        })
-                        .collect();
-                    ok(json!({ "data": keys }))
-                }
-                Route::Reseal => {
-                    let limit = input.number("limit")?.unwrap_or(100);
-                    if !(1..=500).contains(&limit) {
-                        return Err(Error::invalid("limit", "must be between 1 and 500"));
-                    }
-                    ok(api.reseal(limit as u32).await?)
-                }
-                Route::RevokeApiKey(domain, client_id) => {
-                    api.revoke_api_key(domain, client_id).await?;
-                    ok(json!({ "client_id": client_id, "revoked": true }))
-                }
-                _ => Err(Error::internal("unreachable operator route")),
-            }
+            operator_route(route, api, input).await
         }
-        _ => {
+        Route::Tenant(route) => {
             let tenant = api.authenticate(&bearer(request)?).await?;
             tenant_route(route, api, &tenant, input).await
+        }
+        Route::OpenApi => Ok((200, serde_json::from_str(OPENAPI).map_err(Error::internal)?)),
+    }
+}
+
+async fn operator_route(route: OperatorRoute<'_>, api: &Api<'_>, input: &Input) -> Result<Answer> {
+    match route {
+        OperatorRoute::CreateAccount => {
+            created(api.create_account(&required(input, "domain")?).await?)
+        }
+        OperatorRoute::Account(domain) => ok(api.account(domain).await?),
+        OperatorRoute::CreateApiKey(domain) => created(
+            api.create_api_key(domain, &required(input, "environment")?)
+                .await?,
+        ),
+        OperatorRoute::ApiKeys(domain) => {
+            let keys: Vec<_> = api
+                .api_keys(domain)
+                .await?
+                .iter()
+                .map(api_key_body)
+                .collect();
+            ok(json!({ "data": keys }))
+        }
+        OperatorRoute::Reseal => {
+            let limit = input.number("limit")?.unwrap_or(100);
+            if !(1..=500).contains(&limit) {
+                return Err(Error::invalid("limit", "must be between 1 and 500"));
+            }
+            ok(api.reseal(limit as u32).await?)
+        }
+        OperatorRoute::RevokeApiKey(domain, client_id) => {
+            api.revoke_api_key(domain, client_id).await?;
+            ok(json!({ "client_id": client_id, "revoked": true }))
         }
     }
 }
 
 async fn tenant_route(
-    route: Route<'_>,
+    route: TenantRoute<'_>,
     api: &Api<'_>,
     tenant: &Tenant,
     input: &Input,
 ) -> Result<Answer> {
     match route {
-        Route::CreateOrganization => {
+        TenantRoute::CreateOrganization => {
             let name = required(input, "name")?;
             created(organization_body(
                 api.create_organization(tenant, &name, &input.list("email_domains")?)
                     .await?,
             ))
         }
-        Route::Organizations => {
+        TenantRoute::Organizations => {
             let page = api.organizations(tenant, input.page()?).await?;
             ok(page)
         }
-        Route::Organization(domain) => {
+        TenantRoute::Organization(domain) => {
             ok(organization_body(api.organization(tenant, domain).await?))
         }
-        Route::CreateUser(domain) => {
+        TenantRoute::CreateUser(domain) => {
             let org = api.organization(tenant, domain).await?;
             let field = |name: &'static str, key: &str| -> Result<Option<String>> {
                 Ok(input
@@ -304,7 +206,7 @@ async fn tenant_route(
             };
             created(user_body(&org, api.create_user(&org, new).await?))
         }
-        Route::Users(domain) => {
+        TenantRoute::Users(domain) => {
             let org = api.organization(tenant, domain).await?;
             let page = api.users(&org, input.page()?).await?;
             let data: Vec<_> = page
@@ -322,15 +224,15 @@ async fn tenant_route(
                 "previous_page": page.previous_page,
             }))
         }
-        Route::User(domain, id) => {
+        TenantRoute::User(domain, id) => {
             let org = api.organization(tenant, domain).await?;
             ok(user_body(&org, api.user(&org, id).await?))
         }
-        Route::Connection(domain) => ok(connection_body(
+        TenantRoute::Connection(domain) => ok(connection_body(
             &api.connection(&api.organization(tenant, domain).await?)
                 .await?,
         )),
-        Route::UpdateConnection(domain) => {
+        TenantRoute::UpdateConnection(domain) => {
             let update = ConnectionUpdate {
                 active: input.boolean("active")?,
                 method: input.text("method")?,
@@ -346,7 +248,7 @@ async fn tenant_route(
                     .await?,
             ))
         }
-        Route::Enroll(domain) => {
+        TenantRoute::Enroll(domain) => {
             let force = input.boolean("force_enroll")?.unwrap_or(false);
             created(
                 api.enroll(
@@ -357,36 +259,27 @@ async fn tenant_route(
                 .await?,
             )
         }
-        Route::ValidateEnrollment(domain, user) => ok(api
+        TenantRoute::ValidateEnrollment(domain, user) => ok(api
             .validate_enrollment(
                 &api.organization(tenant, domain).await?,
                 user,
                 &required(input, "code")?,
             )
             .await?),
-        Route::Challenge(domain, user) => created(
+        TenantRoute::Challenge(domain, user) => created(
             api.create_challenge(&api.organization(tenant, domain).await?, user)
                 .await?,
         ),
-        Route::ValidateChallenge(domain, user) => ok(api
+        TenantRoute::ValidateChallenge(domain, user) => ok(api
             .validate_challenge(
                 &api.organization(tenant, domain).await?,
                 user,
                 &required(input, "code")?,
             )
             .await?),
-        Route::AuditEvents(domain) => ok(api
+        TenantRoute::AuditEvents(domain) => ok(api
             .audit_events(&api.organization(tenant, domain).await?, input.page()?)
             .await?),
-        Route::Health
-        | Route::OpenApi
-        | Route::Token
-        | Route::CreateAccount
-        | Route::Account(_)
-        | Route::CreateApiKey(_)
-        | Route::ApiKeys(_)
-        | Route::RevokeApiKey(..)
-        | Route::Reseal => Err(Error::internal("not a tenant route")),
     }
 }
 
@@ -422,38 +315,4 @@ fn operator(request: &Request, env: &Env) -> Result<()> {
         return Err(Error::Unauthorized("invalid operator token"));
     }
     Ok(())
-}
-
-fn organization_body(org: Organization) -> serde_json::Value {
-    json!({
-        "id": org.id,
-        "domain": org.domain,
-        "name": org.name,
-        "email_domains": org.email_domains,
-        "environment": org.environment,
-        "created_at": org.created_at,
-    })
-}
-
-fn user_body(org: &Organization, user: crate::domain::model::User) -> serde_json::Value {
-    json!({
-        "id": user.id,
-        "organization_domain": org.domain,
-        "profile": user.profile,
-        "created_at": user.created_at,
-    })
-}
-
-fn connection_body(connection: &crate::domain::model::Connection) -> serde_json::Value {
-    json!({
-        "active": connection.active,
-        "method": connection.method,
-        "algorithm": connection.algorithm.as_str(),
-        "digits": connection.digits.count(),
-        "period": connection.period,
-        "skew": connection.skew,
-        "issuer": connection.issuer,
-        "max_attempts": connection.max_attempts,
-        "updated_at": connection.updated_at,
-    })
 }
