@@ -1,6 +1,7 @@
 // The soak: SOAK_SECONDS (600 by default) of mixed traffic at a steady SOAK_RATE actions/s on
 // loopback (enrollments, validations right and wrong, recovery codes, reads, lists). Zero
-// unexpected answers, and workerd's resident memory stays under SOAK_MAX_RSS_MB.
+// unexpected answers, and workerd's resident memory stays under SOAK_MAX_RSS_MB (printed each
+// minute).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -13,7 +14,10 @@ import { codeAtStep, currentStep } from "../support/totp.mjs";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const RATE = Number(process.env.SOAK_RATE ?? 50);
-const MAX_RSS_MB = Number(process.env.SOAK_MAX_RSS_MB ?? 512);
+// workerd under Miniflare itself grows to about 650 MB of anonymous memory serving ~200k
+// requests of a JavaScript hello-world on this machine (measured 2026-11-28), so the bound sits
+// above that: a leak in the Worker, growing with every request, still crosses it.
+const MAX_RSS_MB = Number(process.env.SOAK_MAX_RSS_MB ?? 1024);
 
 function workerdRssMb(pids) {
   return pids.reduce((sum, pid) => {
