@@ -76,7 +76,7 @@ soak: setup worker
 
 # The worker on workerd (Miniflare), from tests/.
 test-worker: worker
-	node --test --test-timeout=120000 --test-force-exit 'tests/worker/*.test.mjs'
+	node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit 'tests/worker/*.test.mjs'
 
 # The browser package for pages (--target web, also copied into www/) and for Node or
 # bundlers (--target nodejs), each optimised by binaryen 132's wasm-opt.

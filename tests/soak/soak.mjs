@@ -4,12 +4,12 @@
 // minute).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
+import { workerdPids } from "../support/worker.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -28,11 +28,6 @@ function workerdRssMb(pids) {
       return sum;
     }
   }, 0);
-}
-
-function workerdPids() {
-  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-  return out.split("\n").filter((line) => /workerd/.test(line) && line.includes("serve")).map((line) => Number(line.trim().split(/\s+/)[0]));
 }
 
 test(`soak: ${SECONDS} s at ${RATE} actions/s`, async () => {

@@ -1,5 +1,6 @@
 // Starts the built Worker (worker/build/) on workerd through Miniflare, with a fresh in-memory
 // D1 database migrated exactly as `wrangler d1 migrations apply` would, and an empty KV.
+import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
@@ -73,4 +74,13 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     fetch: (path, init) => mf.dispatchFetch(`${BASE_URL}${path}`, init),
     dispose: () => mf.dispose(),
   };
+}
+
+/** The ids of the running workerd server processes, to find the one a test started. */
+export function workerdPids() {
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .filter((line) => /workerd/.test(line) && line.includes("serve"))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
 }

@@ -1,23 +1,19 @@
 // Durability: on persisted local state, the runtime is killed (SIGKILL to workerd) in the middle
 // of a burst of enrollments and validations, then started again. Every write it acknowledged
-// is there, no factor is half-written, and failure counters are intact.
+// is there, no factor is half-written, and failure counters are intact. The workerd to kill is the
+// one that appeared with this test's Miniflare, so test files must not run concurrently
+// (`make test` passes --test-concurrency=1).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
+import { workerdPids } from "../support/worker.mjs";
 import { codeAtStep } from "../support/totp.mjs";
 
 const state = await mkdtemp(join(tmpdir(), "totp-durability-"));
 after(() => rm(state, { recursive: true, force: true }));
-
-/** The workerd processes serving this test's state directory. */
-function workerdPids() {
-  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
-  return out.split("\n").filter((line) => /workerd/.test(line) && line.includes("serve")).map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 test("acknowledged writes survive a kill -9 in the middle of a burst", async () => {
   const before = new Set(workerdPids());
