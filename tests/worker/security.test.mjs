@@ -47,7 +47,11 @@ test("parallel wrong guesses are all counted and cannot outrun the lockout", asy
   const throttled = results.filter((r) => r.status === 429);
   assert.equal(checked.length, 5, "only the free attempts were checked");
   assert.equal(throttled.length, 25);
-  assert.ok(Number(throttled[0].headers.get("retry-after")) > 0);
+  // The SQL of the attempt statement mirrors LockoutPolicy: the 5th failure locks for 30 s.
+  const retryAfter = Number(throttled[0].headers.get("retry-after"));
+  assert.ok(retryAfter > 25 && retryAfter <= 30, `Retry-After ${retryAfter}`);
+  const lock = await api.worker.db.prepare("SELECT locked_until - unixepoch() AS left FROM factors WHERE user_id = ?").bind(user).first();
+  assert.ok(lock.left > 25 && lock.left <= 30, `locked for ${lock.left} s`);
   assert.equal(throttled[0].body.error, "too_many_attempts");
   // A new challenge does not lift the lockout.
   await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
