@@ -27,7 +27,7 @@ for (const environment of ["sandbox", "production"]) {
 }
 
 console.log(`
-Headless TOTP is running on ${base} (local D1 and KV in .wrangler/state).
+Headless TOTP is running on ${base} (local D1, KV and Durable Objects in .wrangler/state).
 Demo account and fresh API keys for the guide's curls:
 
   export CRYPTR_SERVICE_URL=${base}

@@ -42,6 +42,10 @@ for (const env of ["staging", "production"]) {
     console.log(`${env}: wrangler says ${upload[1]} / gzip ${upload[2]}; worker wasm ${wasm.length} bytes, ${gzip} bytes gzip -9`);
     assert.ok(gzip < BUDGET_GZIP, `${gzip} bytes gzip is over the ${BUDGET_GZIP} byte budget`);
     assert.match(log, new RegExp(`env.DB \\(headless-totp-${env}\\)`));
+    // Each organization's Durable Object: bound as ORG, and its class exported by the upload.
+    assert.match(log, /env\.ORG \(OrgObject\)\s+Durable Object/);
+    const script = await readFile(`${outdir}/index.js`, "utf8");
+    assert.match(script, /export\s*\{[^}]*\bas OrgObject\b/, "the bundle does not export the OrgObject class");
   });
 }
 

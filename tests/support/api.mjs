@@ -50,6 +50,17 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
       api.token = await api.tokenFor(domain, sandbox);
       return { sandbox, production };
     },
+    /**
+     * The rows of `table` as stored in the object of organization `org` (its domain, under the
+     * current token's account), read through the operator's export.
+     */
+    async stored(org, table) {
+      const found = await api.call("GET", `/api/v2/organizations/${org}`);
+      if (found.status !== 200) throw new Error(`organization ${org}: ${JSON.stringify(found.body)}`);
+      const exported = await api.operator("GET", `/admin/organizations/${found.body.id}/export`);
+      if (exported.status !== 200) throw new Error(`export of ${org}: ${JSON.stringify(exported.body)}`);
+      return exported.body.data.tables[table];
+    },
     async tokenFor(domain, key) {
       const { body } = await api.call("POST", "/oauth/token", {
         token: null,

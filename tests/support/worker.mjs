@@ -1,5 +1,6 @@
 // Starts the built Worker (worker/build/) on workerd through Miniflare, with a fresh in-memory
-// D1 database migrated exactly as `wrangler d1 migrations apply` would, and an empty KV.
+// D1 database migrated exactly as `wrangler d1 migrations apply` would, an empty KV, and the
+// organizations' SQLite-backed Durable Objects (bound as ORG, as in wrangler.toml).
 import { execFileSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -45,6 +46,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     compatibilityDate: await compatibilityDate(),
     d1Databases: ["DB"],
     kvNamespaces: ["KV"],
+    durableObjects: { ORG: { className: "OrgObject", useSQLite: true } },
     bindings,
     cf: false,
     // The Worker logs a line per request: captured with `onLog`, else dropped (errors still

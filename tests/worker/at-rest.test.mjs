@@ -1,5 +1,5 @@
-// Secrets at rest: after a full flow on persisted state, no file of the local D1 and KV state
-// and no line the runtime logged holds a TOTP secret (base32 or raw), a recovery code or a
+// Secrets at rest: after a full flow on persisted state, no file of the local D1, KV and
+// Durable Object state (the organizations' SQLite files) and no line the runtime logged holds a TOTP secret (base32 or raw), a recovery code or a
 // client secret.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ async function* files(dir) {
   }
 }
 
-test("no secret in the persisted D1/KV files or in the logs", async () => {
+test("no secret in the persisted D1, KV and object files or in the logs", async () => {
   const logs = [];
   const api = await startApi({ persistTo: state, onLog: (chunk) => logs.push(chunk.toString()) });
   const keys = await api.bootstrap("rest-co");
@@ -42,13 +42,16 @@ test("no secret in the persisted D1/KV files or in the logs", async () => {
     ...recoveryCodes.flatMap((code) => [["recovery code", Buffer.from(code)], ["recovery code", Buffer.from(code.replaceAll("-", ""))]]),
   ];
   let scanned = 0, count = 0;
+  const objectFiles = [];
   for await (const path of files(state)) {
     const bytes = await readFile(path);
     scanned += bytes.length;
     count++;
     for (const [name, needle] of needles) assert.equal(bytes.indexOf(needle), -1, `${name} found in ${path}`);
+    if (/OrgObject/.test(path) && bytes.indexOf(Buffer.from(user)) !== -1) objectFiles.push(path);
   }
   assert.ok(count > 0 && scanned > 0, "nothing was persisted");
+  assert.ok(objectFiles.length > 0, "no file of the organization's object holding its user was scanned");
   const logText = Buffer.from(logs.join(""));
   for (const [name, needle] of [...needles, ["a used code", Buffer.from(codeAtStep(secret, step + 1))]]) {
     assert.equal(logText.indexOf(needle), -1, `${name} found in the logs`);

@@ -18,6 +18,7 @@ async function exerciseEveryOperation() {
   await api.operator("GET", "/admin/accounts/openapi-co");
   await api.operator("GET", "/admin/accounts/openapi-co/api-keys");
   await api.call("GET", "/health");
+  await api.call("GET", "/health/object");
   await api.call("POST", "/oauth/token", { token: null, json: { grant_type: "client_credentials", domain: "openapi-co", client_id: "x", client_secret: "y" } });
   const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Spec Org", email_domains: ["spec.test"] } })).body.domain;
   await api.call("GET", "/api/v2/organizations?page=1&per_page=5");
@@ -43,6 +44,9 @@ async function exerciseEveryOperation() {
   await api.call("GET", "/api/v2/organizations?per_page=0");
   await api.operator("DELETE", `/admin/accounts/openapi-co/api-keys/${keys.production.client_id}`);
   await api.operator("POST", "/admin/reseal", { json: { limit: 10 } });
+  const { id } = (await api.call("GET", `/api/v2/organizations/${org}`)).body;
+  await api.operator("GET", `/admin/organizations/${id}/export`);
+  await api.operator("GET", "/admin/organizations/missing/export");
   await api.operator("POST", "/admin/reseal", { json: { limit: 0 } });
 }
 

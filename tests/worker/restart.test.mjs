@@ -1,4 +1,5 @@
-// Lockout, single use and recovery state live in D1, so a restarted runtime keeps them.
+// Lockout, single use and recovery state live in the organization's Durable Object, so a
+// restarted runtime keeps them.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,7 +32,7 @@ test("a lockout and an accepted step survive a restart of the runtime", async ()
   api.token = token;
   const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } });
   assert.equal(locked.status, 429);
-  const factor = await api.worker.db.prepare("SELECT failures, last_step FROM factors WHERE user_id = ?").bind(user).first();
-  assert.deepEqual(factor, { failures: 2, last_step: step });
+  const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
+  assert.deepEqual({ failures: factor.failures, last_step: factor.last_step }, { failures: 2, last_step: step });
   await api.dispose();
 });

@@ -38,7 +38,7 @@ test("secrets sealed under an old key still verify, and a re-seal pass moves the
   assert.equal(await validate(1), true, "the old key still opens its secrets");
   const pass = await api.operator("POST", "/admin/reseal", { json: { limit: 100 } });
   assert.deepEqual(pass.body, { key_id: "k2", resealed: 1, remaining: false });
-  const row = await api.worker.db.prepare("SELECT key_id FROM factors WHERE user_id = ?").bind(user).first();
+  const row = (await api.stored(org, "factors")).find((factor) => factor.user_id === user);
   assert.equal(row.key_id, "k2");
   await api.dispose();
 

@@ -47,17 +47,18 @@ test("parallel wrong guesses are all counted and cannot outrun the lockout", asy
   const throttled = results.filter((r) => r.status === 429);
   assert.equal(checked.length, 5, "only the free attempts were checked");
   assert.equal(throttled.length, 25);
-  // The SQL of the attempt statement mirrors LockoutPolicy: the 5th failure locks for 30 s.
+  // LockoutPolicy: the 5th failure locks for 30 s.
   const retryAfter = Number(throttled[0].headers.get("retry-after"));
   assert.ok(retryAfter > 25 && retryAfter <= 30, `Retry-After ${retryAfter}`);
-  const lock = await api.worker.db.prepare("SELECT locked_until - unixepoch() AS left FROM factors WHERE user_id = ?").bind(user).first();
-  assert.ok(lock.left > 25 && lock.left <= 30, `locked for ${lock.left} s`);
+  const stored = (await api.stored(org, "factors")).find((row) => row.user_id === user);
+  const left = stored.locked_until - Math.floor(Date.now() / 1000);
+  assert.ok(left > 25 && left <= 30, `locked for ${left} s`);
   assert.equal(throttled[0].body.error, "too_many_attempts");
   // A new challenge does not lift the lockout.
   await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
   const afterChallenge = await validate(org, user, codeAtStep(secret, step + 1));
   assert.equal(afterChallenge.status, 429);
-  const factor = await api.worker.db.prepare("SELECT failures FROM factors WHERE user_id = ?").bind(user).first();
+  const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
   assert.equal(factor.failures, 5);
 });
 
@@ -121,12 +122,12 @@ test("every error has the one JSON shape", async () => {
 });
 
 test("secrets are not stored in clear", async () => {
-  const { secret, recoveryCodes } = await enrolledUser();
+  const { org, secret, recoveryCodes } = await enrolledUser();
   const dump = JSON.stringify([
-    (await api.worker.db.prepare("SELECT * FROM factors").all()).results,
-    (await api.worker.db.prepare("SELECT * FROM recovery_codes").all()).results,
+    await api.stored(org, "factors"),
+    await api.stored(org, "recovery_codes"),
+    await api.stored(org, "audit_events"),
     (await api.worker.db.prepare("SELECT * FROM api_keys").all()).results,
-    (await api.worker.db.prepare("SELECT * FROM audit_events").all()).results,
   ]);
   assert.ok(!dump.includes(secret));
   for (const code of recoveryCodes) assert.ok(!dump.includes(code) && !dump.includes(code.replaceAll("-", "")));

@@ -1,7 +1,17 @@
-//! The headless TOTP service as a Cloudflare Worker, in three rings: `http` (routes, parsing,
-//! errors), `domain` (the rules, free of `worker::*`) and `storage` (D1, and memory for tests).
+//! The headless TOTP service as a Cloudflare Worker. The rules live in the `totp-domain`
+//! crate, which cannot name `worker::*`; this crate only connects them to the platform:
+//!
+//! - `http`: the fetch entry, routes, input, authentication and the one error shape;
+//! - `control`: the control plane in D1 (accounts, API keys, the organization directory)
+//!   read through per-isolate caches of bounded age;
+//! - `org_object`: the per-organization Durable Object, running the domain over its own
+//!   SQLite storage.
+//!
+//! A tenant request walks down once: http → (cache) → one organization object → back.
 
-pub mod domain;
+#[cfg(target_arch = "wasm32")]
+mod control;
 #[cfg(target_arch = "wasm32")]
 mod http;
-pub mod storage;
+#[cfg(target_arch = "wasm32")]
+mod org_object;

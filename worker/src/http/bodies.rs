@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::domain::model::{ApiKey, Connection, Organization, User};
+use totp_domain::model::{ApiKey, Connection, Organization, User};
 
 /// An organization as answered.
 pub fn organization_body(org: Organization) -> serde_json::Value {

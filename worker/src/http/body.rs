@@ -7,8 +7,8 @@ use worker::js_sys;
 use worker::wasm_bindgen::JsValue;
 use worker::{Headers, Method, Request, RequestInit};
 
-use crate::domain::error::{Error, Result};
-use crate::domain::model::PageRequest;
+use totp_domain::error::{Error, Result};
+use totp_domain::model::PageRequest;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 16 * 1024;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 use worker::{Headers, Response, Result};
 
-use crate::domain::error::Error;
+use totp_domain::error::Error;
 
 /// A 200 with a body that is JSON already.
 pub fn raw_json(text: &str) -> Result<Response> {

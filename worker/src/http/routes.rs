@@ -5,7 +5,10 @@ use worker::Method;
 /// Every operation of the API, by who may call it.
 #[derive(Clone, Copy, Debug)]
 pub enum Route<'a> {
+    /// Reaches D1 once.
     Health,
+    /// Reaches an organization object once and nothing else: the cost of the hop.
+    ObjectHealth,
     OpenApi,
     Token,
     /// Guarded by the `OPERATOR_TOKEN` secret.
@@ -22,7 +25,10 @@ pub enum OperatorRoute<'a> {
     CreateApiKey(&'a str),
     ApiKeys(&'a str),
     RevokeApiKey(&'a str, &'a str),
+    /// Every organization's object, through the directory.
     Reseal,
+    /// One organization's data, by organization id.
+    Export(&'a str),
 }
 
 /// The integration guide's API.
@@ -31,16 +37,23 @@ pub enum TenantRoute<'a> {
     CreateOrganization,
     Organizations,
     Organization(&'a str),
-    CreateUser(&'a str),
-    Users(&'a str),
-    User(&'a str, &'a str),
-    Connection(&'a str),
-    UpdateConnection(&'a str),
-    Enroll(&'a str),
-    ValidateEnrollment(&'a str, &'a str),
-    Challenge(&'a str, &'a str),
-    ValidateChallenge(&'a str, &'a str),
-    AuditEvents(&'a str),
+    /// Under `/api/v2/org/{org_domain}/`: served by that organization's object.
+    Org(&'a str, OrgRoute<'a>),
+}
+
+/// An operation inside one organization.
+#[derive(Clone, Copy, Debug)]
+pub enum OrgRoute<'a> {
+    CreateUser,
+    Users,
+    User(&'a str),
+    Connection,
+    UpdateConnection,
+    Enroll,
+    ValidateEnrollment(&'a str),
+    Challenge(&'a str),
+    ValidateChallenge(&'a str),
+    AuditEvents,
 }
 
 impl Route<'_> {
@@ -48,6 +61,7 @@ impl Route<'_> {
     pub fn name(&self) -> String {
         let debug = match self {
             Self::Operator(route) => format!("{route:?}"),
+            Self::Tenant(TenantRoute::Org(_, route)) => format!("{route:?}"),
             Self::Tenant(route) => format!("{route:?}"),
             other => format!("{other:?}"),
         };
@@ -56,9 +70,10 @@ impl Route<'_> {
 }
 
 pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
-    use Method::{Delete, Get, Post, Put};
+    use Method::{Delete, Get, Post};
     let route = match (method, segments) {
         (Get, ["health"]) => Route::Health,
+        (Get, ["health", "object"]) => Route::ObjectHealth,
         (Get, ["openapi.json"]) => Route::OpenApi,
         (Post, ["oauth", "token"]) => Route::Token,
         (Post, ["admin", "accounts"]) => Route::Operator(OperatorRoute::CreateAccount),
@@ -73,53 +88,35 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
             Route::Operator(OperatorRoute::RevokeApiKey(domain, id))
         }
         (Post, ["admin", "reseal"]) => Route::Operator(OperatorRoute::Reseal),
+        (Get, ["admin", "organizations", id, "export"]) => {
+            Route::Operator(OperatorRoute::Export(id))
+        }
         (Post, ["api", "v2", "organizations"]) => Route::Tenant(TenantRoute::CreateOrganization),
         (Get, ["api", "v2", "organizations"]) => Route::Tenant(TenantRoute::Organizations),
         (Get, ["api", "v2", "organizations", domain]) => {
             Route::Tenant(TenantRoute::Organization(domain))
         }
-        (Post, ["api", "v2", "org", org, "users"]) => Route::Tenant(TenantRoute::CreateUser(org)),
-        (Get, ["api", "v2", "org", org, "users"]) => Route::Tenant(TenantRoute::Users(org)),
-        (Get, ["api", "v2", "org", org, "users", id]) => Route::Tenant(TenantRoute::User(org, id)),
-        (Get, ["api", "v2", "org", org, "totp-connection"]) => {
-            Route::Tenant(TenantRoute::Connection(org))
+        (method, ["api", "v2", "org", org, rest @ ..]) => {
+            Route::Tenant(TenantRoute::Org(org, org_route(method, rest)?))
         }
-        (Put, ["api", "v2", "org", org, "totp-connection"]) => {
-            Route::Tenant(TenantRoute::UpdateConnection(org))
-        }
-        (Post, ["api", "v2", "org", org, "totp-enrollment"]) => {
-            Route::Tenant(TenantRoute::Enroll(org))
-        }
-        (
-            Put,
-            [
-                "api",
-                "v2",
-                "org",
-                org,
-                "totp-enrollment",
-                "validation",
-                user,
-            ],
-        ) => Route::Tenant(TenantRoute::ValidateEnrollment(org, user)),
-        (
-            Post,
-            [
-                "api",
-                "v2",
-                "org",
-                org,
-                "totp-challenge",
-                "validation",
-                user,
-            ],
-        ) => Route::Tenant(TenantRoute::ValidateChallenge(org, user)),
-        (Post, ["api", "v2", "org", org, "totp-challenge", user]) => {
-            Route::Tenant(TenantRoute::Challenge(org, user))
-        }
-        (Get, ["api", "v2", "org", org, "audit-events"]) => {
-            Route::Tenant(TenantRoute::AuditEvents(org))
-        }
+        _ => return None,
+    };
+    Some(route)
+}
+
+fn org_route<'a>(method: &Method, segments: &[&'a str]) -> Option<OrgRoute<'a>> {
+    use Method::{Get, Post, Put};
+    let route = match (method, segments) {
+        (Post, ["users"]) => OrgRoute::CreateUser,
+        (Get, ["users"]) => OrgRoute::Users,
+        (Get, ["users", id]) => OrgRoute::User(id),
+        (Get, ["totp-connection"]) => OrgRoute::Connection,
+        (Put, ["totp-connection"]) => OrgRoute::UpdateConnection,
+        (Post, ["totp-enrollment"]) => OrgRoute::Enroll,
+        (Put, ["totp-enrollment", "validation", user]) => OrgRoute::ValidateEnrollment(user),
+        (Post, ["totp-challenge", "validation", user]) => OrgRoute::ValidateChallenge(user),
+        (Post, ["totp-challenge", user]) => OrgRoute::Challenge(user),
+        (Get, ["audit-events"]) => OrgRoute::AuditEvents,
         _ => return None,
     };
     Some(route)

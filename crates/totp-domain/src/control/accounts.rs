@@ -6,11 +6,13 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::error::{Error, Result};
-use super::model::{Account, ApiKey, Environment, Tenant};
-use super::store::Store;
-use super::tokens::{self, TOKEN_LIFETIME, TokenClaims};
-use super::{Clock, Service, new_id, validate};
+use crate::error::{Error, Result};
+use crate::model::{Account, ApiKey, Environment, Tenant};
+use crate::sql::ControlDb;
+use crate::tokens::{self, TOKEN_LIFETIME, TokenClaims};
+use crate::{new_id, validate};
+
+use super::{Control, store};
 
 /// A key as created: the only time its secret is shown.
 #[derive(Debug, Serialize)]
@@ -34,22 +36,20 @@ pub struct AccessToken {
     pub expires_in: u64,
 }
 
-/// What a re-seal pass did.
-#[derive(Debug, Serialize)]
-pub struct ResealReport {
-    /// The key everything is being moved to.
-    pub key_id: String,
-    /// Secrets moved in this pass.
-    pub resealed: u32,
-    /// Whether secrets under older keys remain (run another pass).
-    pub remaining: bool,
+/// What a bearer token's check needs to know of its API key: cached per isolate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyState {
+    /// The owning account.
+    pub account_id: String,
+    /// Whether the key has been revoked.
+    pub revoked: bool,
 }
 
 fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-impl<S: Store, C: Clock> Service<'_, S, C> {
+impl<D: ControlDb> Control<'_, D> {
     /// Creates an account (operator).
     pub async fn create_account(&self, domain: &str) -> Result<Account> {
         let domain = validate::text("domain", domain, 64)?;
@@ -62,9 +62,9 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
         let account = Account {
             id: new_id()?,
             domain,
-            created_at: self.clock.now(),
+            created_at: self.now,
         };
-        if !self.store.insert_account(&account).await? {
+        if !store::insert_account(self.db, &account).await? {
             return Err(Error::Conflict(
                 "an account with this domain already exists".into(),
             ));
@@ -74,8 +74,7 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
 
     /// The account with this domain (operator).
     pub async fn account(&self, domain: &str) -> Result<Account> {
-        self.store
-            .account_by_domain(domain)
+        store::account_by_domain(self.db, domain)
             .await?
             .ok_or(Error::NotFound("account not found"))
     }
@@ -93,10 +92,10 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
             account_id: account.id,
             environment,
             secret_hash: secret_hash(&client_secret),
-            created_at: self.clock.now(),
+            created_at: self.now,
             revoked_at: None,
         };
-        self.store.insert_api_key(&key).await?;
+        store::insert_api_key(self.db, &key).await?;
         Ok(NewApiKey {
             client_id: key.client_id,
             client_secret,
@@ -107,44 +106,21 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
     /// An account's API keys, without secrets (operator).
     pub async fn api_keys(&self, domain: &str) -> Result<Vec<ApiKey>> {
         let account = self.account(domain).await?;
-        self.store.api_keys(&account.id).await
+        store::api_keys(self.db, &account.id).await
     }
 
-    /// Revokes an API key; its tokens stop working at once (operator).
+    /// Revokes an API key (operator). `/oauth/token` refuses it at once; tokens already
+    /// issued stop working once caches of their key expire.
     pub async fn revoke_api_key(&self, domain: &str, client_id: &str) -> Result<()> {
         let account = self.account(domain).await?;
-        if !self
-            .store
-            .revoke_api_key(&account.id, client_id, self.clock.now())
-            .await?
-        {
+        if !store::revoke_api_key(self.db, &account.id, client_id, self.now).await? {
             return Err(Error::NotFound("API key not found"));
         }
         Ok(())
     }
 
-    /// Re-seals up to `limit` TOTP secrets still under an older key with the current one, after
-    /// a key rotation (operator). Run until `remaining` is 0, then drop the old key.
-    pub async fn reseal(&self, limit: u32) -> Result<ResealReport> {
-        let current = self.keys.current_key_id();
-        let mut resealed = 0;
-        for (user_id, old) in self.store.sealed_under_other_keys(current, limit).await? {
-            let secret = self.keys.open(&old, &user_id)?;
-            let new = self.keys.seal(&secret, &user_id)?;
-            // A concurrent enrollment may have replaced it already, under the current key.
-            if self.store.reseal(&user_id, &old, &new).await? {
-                resealed += 1;
-            }
-        }
-        let remaining = self.store.sealed_under_other_keys(current, 1).await?.len() as u32;
-        Ok(ResealReport {
-            key_id: current.to_owned(),
-            resealed,
-            remaining: remaining > 0,
-        })
-    }
-
-    /// The client-credentials grant. Every failure is the same 401, so it reveals nothing.
+    /// The client-credentials grant, always checked against the database. Every failure is
+    /// the same 401, so it reveals nothing.
     pub async fn issue_token(
         &self,
         domain: &str,
@@ -152,8 +128,8 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
         client_secret: &str,
     ) -> Result<AccessToken> {
         let invalid = Error::Unauthorized("invalid client credentials");
-        let key = self.store.api_key(client_id).await?;
-        let account = self.store.account_by_domain(domain).await?;
+        let key = store::api_key(self.db, client_id).await?;
+        let account = store::account_by_domain(self.db, domain).await?;
         let presented = secret_hash(client_secret);
         let (Some(key), Some(account)) = (key, account) else {
             return Err(invalid);
@@ -168,22 +144,34 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
             environment: key.environment,
         };
         Ok(AccessToken {
-            access_token: tokens::issue(self.keys.signing_key(), claims, self.clock.now())?,
+            access_token: tokens::issue(self.keys.signing_key(), claims, self.now)?,
             token_type: "Bearer",
             expires_in: TOKEN_LIFETIME,
         })
     }
 
-    /// The tenant of a bearer token, if its signature and expiry hold and its key is not
-    /// revoked (checked in D1 on every request, so revocation is immediate).
-    pub async fn authenticate(&self, token: &str) -> Result<Tenant> {
-        let claims = tokens::verify(self.keys.signing_key(), token, self.clock.now())?;
-        let key = self.store.api_key(&claims.client_id).await?;
-        match key {
-            Some(key) if key.revoked_at.is_none() && key.account_id == claims.account_id => {
-                Ok(claims.tenant())
-            }
-            _ => Err(Error::Unauthorized("invalid or expired access token")),
+    /// The claims of a bearer token whose signature and expiry hold (no database read).
+    pub fn verify_token(&self, token: &str) -> Result<TokenClaims> {
+        tokens::verify(self.keys.signing_key(), token, self.now)
+    }
+
+    /// The state of an API key as stored now, for the cache of the token check.
+    pub async fn key_state(&self, client_id: &str) -> Result<Option<KeyState>> {
+        Ok(store::api_key(self.db, client_id)
+            .await?
+            .map(|key| KeyState {
+                account_id: key.account_id,
+                revoked: key.revoked_at.is_some(),
+            }))
+    }
+}
+
+/// The tenant of verified `claims` whose key is in `state`; the same 401 otherwise.
+pub fn admit(claims: &TokenClaims, state: Option<&KeyState>) -> Result<Tenant> {
+    match state {
+        Some(state) if !state.revoked && state.account_id == claims.account_id => {
+            Ok(claims.tenant())
         }
+        _ => Err(Error::Unauthorized("invalid or expired access token")),
     }
 }

@@ -1,16 +1,19 @@
-//! Organizations: an account's business customers, each with its TOTP connection.
+//! The organization directory: which organizations an account has in each environment. Each
+//! organization's data lives in its own object; the directory only names it.
 
-use super::error::{Error, Result};
-use super::model::{Connection, Method, Organization, Page, PageRequest, Tenant};
-use super::store::Store;
-use super::{Clock, Service, new_id, validate};
+use crate::error::{Error, Result};
+use crate::model::{Organization, Page, PageRequest, Tenant};
+use crate::sql::ControlDb;
+use crate::{new_id, validate};
+
+use super::{Control, store};
 
 /// Domains tried with a numeric suffix before giving up on a name.
 const DOMAIN_ATTEMPTS: u32 = 20;
 
-impl<S: Store, C: Clock> Service<'_, S, C> {
-    /// Creates an organization and its inactive TOTP connection. The domain is derived from
-    /// the name; a taken one gets the first free suffix (`acme-2`, `acme-3`, ...).
+impl<D: ControlDb> Control<'_, D> {
+    /// Registers an organization. The domain is derived from the name; a taken one gets the
+    /// first free suffix (`acme-2`, `acme-3`, ...). Its object starts on its first call.
     pub async fn create_organization(
         &self,
         tenant: &Tenant,
@@ -29,7 +32,6 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
             ));
         }
         let base = validate::slug(&name);
-        let now = self.clock.now();
         for attempt in 1..=DOMAIN_ATTEMPTS {
             let domain = if attempt == 1 {
                 base.clone()
@@ -42,15 +44,10 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
                 name: name.clone(),
                 email_domains: email_domains.clone(),
                 environment: tenant.environment,
-                created_at: now,
+                created_at: self.now,
                 account_id: tenant.account_id.clone(),
             };
-            let connection = default_connection(&organization, now);
-            if self
-                .store
-                .insert_organization(&organization, &connection)
-                .await?
-            {
+            if store::insert_organization(self.db, &organization).await? {
                 return Ok(organization);
             }
         }
@@ -59,10 +56,16 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
         ))
     }
 
-    /// The tenant's organization with this domain.
+    /// The tenant's organization with this domain, as stored now.
     pub async fn organization(&self, tenant: &Tenant, domain: &str) -> Result<Organization> {
-        self.store
-            .organization(tenant, domain)
+        store::organization(self.db, tenant, domain)
+            .await?
+            .ok_or(Error::NotFound("organization not found"))
+    }
+
+    /// Any organization by id (operator).
+    pub async fn organization_by_id(&self, id: &str) -> Result<Organization> {
+        store::organization_by_id(self.db, id)
             .await?
             .ok_or(Error::NotFound("organization not found"))
     }
@@ -73,29 +76,16 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
         tenant: &Tenant,
         page: PageRequest,
     ) -> Result<Page<Organization>> {
-        let (data, total) = self.store.organizations(tenant, page).await?;
+        let (data, total) = store::organizations(self.db, tenant, page).await?;
         Ok(Page::new(data, total, page))
     }
-}
 
-fn default_connection(organization: &Organization, now: u64) -> Connection {
-    Connection {
-        organization_id: organization.id.clone(),
-        active: false,
-        method: Method::TotpApp,
-        algorithm: otp_core::Algorithm::Sha1,
-        digits: otp_core::Digits::Six,
-        period: 30,
-        skew: 1,
-        issuer: organization.name.replace(':', " "),
-        max_attempts: 5,
-        updated_at: now,
-    }
-}
-
-impl<S: Store, C: Clock> Service<'_, S, C> {
-    /// Reaches storage once, for the health check.
-    pub async fn ping(&self) -> Result<()> {
-        self.store.account_by_domain("").await.map(drop)
+    /// Up to `limit` organizations of every account after `after`, for operator walks.
+    pub async fn all_organizations(
+        &self,
+        after: Option<&Organization>,
+        limit: u32,
+    ) -> Result<Vec<Organization>> {
+        store::all_organizations(self.db, after, limit).await
     }
 }

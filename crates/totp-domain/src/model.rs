@@ -1,10 +1,10 @@
 //! The records the service keeps. Storage rows and wire bodies are mapped from these.
 
 use otp_core::{Algorithm, Digits};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Data of sandbox and production keys never mix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// For testing and development.
@@ -69,8 +69,9 @@ pub struct ApiKey {
     pub revoked_at: Option<u64>,
 }
 
-/// A business customer of an account, holding users.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A business customer of an account, holding users: an entry of the directory, sent with
+/// every call into the organization's own object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Organization {
     /// Identifier.
     pub id: String,
@@ -84,7 +85,6 @@ pub struct Organization {
     pub environment: Environment,
     /// Unix seconds.
     pub created_at: u64,
-    #[serde(skip)]
     /// The owning account.
     pub account_id: String,
 }
@@ -94,9 +94,6 @@ pub struct Organization {
 pub struct User {
     /// Identifier.
     pub id: String,
-    /// The organization's id.
-    #[serde(skip)]
-    pub organization_id: String,
     /// Profile.
     pub profile: Profile,
     /// Unix seconds.
@@ -117,7 +114,7 @@ pub struct Profile {
 }
 
 /// How codes reach the user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// An authenticator app, enrolled with a QR code.
@@ -148,8 +145,6 @@ impl Method {
 /// An organization's TOTP settings. Created inactive with the organization; never deleted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Connection {
-    /// The organization's id.
-    pub organization_id: String,
     /// Whether enrollments and challenges are allowed.
     pub active: bool,
     /// How codes reach users.
@@ -170,66 +165,9 @@ pub struct Connection {
     pub updated_at: u64,
 }
 
-/// The state of a user's TOTP factor.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FactorStatus {
-    /// Enrolled, waiting for a first valid code.
-    Pending,
-    /// Validated; challenges may be answered.
-    Active,
-}
-
-impl FactorStatus {
-    /// The name in storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-        }
-    }
-}
-
-/// A user's TOTP factor. The secret is sealed (AES-256-GCM) and opened only to verify.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Factor {
-    /// The user's id; one factor per user.
-    pub user_id: String,
-    /// Bumped by each enrollment, so a code checked against an older secret cannot activate a
-    /// newer one.
-    pub generation: u32,
-    /// Pending or active.
-    pub status: FactorStatus,
-    /// How codes reach the user.
-    pub method: Method,
-    /// Sealed secret: key id, nonce and ciphertext.
-    pub sealed_secret: Vec<u8>,
-    /// HMAC hash function.
-    pub algorithm: Algorithm,
-    /// Digits.
-    pub digits: Digits,
-    /// Seconds per step.
-    pub period: u64,
-    /// The newest accepted time step; codes of this step or older are refused.
-    pub last_step: Option<u64>,
-    /// Consecutive failed attempts; reset by a success or a forced enrollment only.
-    pub failures: u32,
-    /// Unix seconds before which attempts are refused.
-    pub locked_until: u64,
-    /// Enrollments since the last forced one.
-    pub enrollments: u32,
-    /// Unix seconds of the last recovery-code use.
-    pub recovery_used_at: Option<u64>,
-    /// A recovery code was used: the user must enroll again.
-    pub reenrollment_required: bool,
-}
-
 /// An entry of an organization's audit trail. Never holds secrets or codes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {
-    /// The organization's id.
-    #[serde(skip)]
-    pub organization_id: String,
     /// Unix seconds.
     pub at: u64,
     /// What happened, e.g. `enrollment.created`.
@@ -258,6 +196,18 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// The same page with each item mapped, e.g. a record to its wire body.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            total_count: self.total_count,
+            page: self.page,
+            per_page: self.per_page,
+            next_page: self.next_page,
+            previous_page: self.previous_page,
+        }
+    }
+
     /// A page of `data` out of `total_count` items.
     pub fn new(data: Vec<T>, total_count: u64, request: PageRequest) -> Self {
         let PageRequest { page, per_page } = request;
@@ -274,7 +224,7 @@ impl<T> Page<T> {
 }
 
 /// Which page of a list, validated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRequest {
     /// From 1.
     pub page: u32,

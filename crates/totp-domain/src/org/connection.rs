@@ -1,14 +1,17 @@
 //! The organization's TOTP connection: read and update, never delete.
 
 use otp_core::{Algorithm, Digits};
+use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::model::{Connection, Method, Organization};
-use super::store::Store;
-use super::{Clock, Service, validate};
+use crate::error::{Error, Result};
+use crate::model::{Connection, Method, Organization};
+use crate::sql::Sql;
+use crate::validate;
+
+use super::{OrgService, store};
 
 /// Fields to change, as received; absent ones keep their value.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ConnectionUpdate {
     /// Enables or disables enrollments and challenges.
     pub active: Option<bool>,
@@ -39,22 +42,27 @@ fn in_range(field: &'static str, value: u64, range: std::ops::RangeInclusive<u64
     }
 }
 
-impl<S: Store, C: Clock> Service<'_, S, C> {
+impl<S: Sql> OrgService<'_, S> {
     /// The organization's connection.
-    pub async fn connection(&self, organization: &Organization) -> Result<Connection> {
-        self.store
-            .connection(&organization.id)
-            .await?
+    pub fn connection(&self) -> Result<Connection> {
+        store::connection(self.sql)?
             .ok_or_else(|| Error::internal("organization without a TOTP connection"))
     }
 
+    /// The connection, if active.
+    pub(super) fn active_connection(&self) -> Result<Connection> {
+        let connection = self.connection()?;
+        if !connection.active {
+            return Err(Error::Conflict(
+                "the TOTP connection of this organization is not active".into(),
+            ));
+        }
+        Ok(connection)
+    }
+
     /// Applies an update, all fields checked before anything is written.
-    pub async fn update_connection(
-        &self,
-        organization: &Organization,
-        update: ConnectionUpdate,
-    ) -> Result<Connection> {
-        let mut connection = self.connection(organization).await?;
+    pub fn update_connection(&self, update: ConnectionUpdate) -> Result<Connection> {
+        let mut connection = self.connection()?;
         if let Some(active) = update.active {
             connection.active = active;
         }
@@ -89,20 +97,33 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
         if let Some(max_attempts) = update.max_attempts {
             connection.max_attempts = in_range("max_attempts", max_attempts, 1..=20)? as u32;
         }
-        connection.updated_at = self.clock.now();
-        self.store.update_connection(&connection).await?;
+        connection.updated_at = self.now;
         let state = if connection.active {
             "active"
         } else {
             "inactive"
         };
-        self.audit(
-            organization,
-            "connection.updated",
-            None,
-            Some(format!("{state}, method {}", connection.method.as_str())),
-        )
-        .await?;
+        let detail = format!("{state}, method {}", connection.method.as_str());
+        self.sql.commit(vec![
+            store::save_connection(&connection),
+            self.audit("connection.updated", None, Some(detail)),
+        ])?;
         Ok(connection)
+    }
+}
+
+/// The connection an organization starts with: inactive, SHA-1, 6 digits, 30 s, one step of
+/// skew, five free attempts, its name as the issuer.
+pub(super) fn default_connection(organization: &Organization, now: u64) -> Connection {
+    Connection {
+        active: false,
+        method: Method::TotpApp,
+        algorithm: Algorithm::Sha1,
+        digits: Digits::Six,
+        period: 30,
+        skew: 1,
+        issuer: organization.name.replace(':', " "),
+        max_attempts: 5,
+        updated_at: now,
     }
 }

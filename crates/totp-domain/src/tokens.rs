@@ -8,8 +8,8 @@ use jwt_compact::alg::{Hs256, Hs256Key};
 use jwt_compact::{AlgorithmExt, Claims, Header, TimeOptions, UntrustedToken};
 use serde::{Deserialize, Serialize};
 
-use super::error::{Error, Result};
-use super::model::{Environment, Tenant};
+use crate::error::{Error, Result};
+use crate::model::{Environment, Tenant};
 
 /// Lifetime of an access token.
 pub const TOKEN_LIFETIME: u64 = 15 * 60;
@@ -35,13 +35,6 @@ impl TokenClaims {
             account_id: self.account_id.clone(),
             environment: self.environment,
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Environment {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        Environment::parse(&name).ok_or_else(|| serde::de::Error::custom("unknown environment"))
     }
 }
 

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use otp_core::Secret;
 use zeroize::Zeroizing;
 
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 
 const NONCE_LEN: usize = 12;
 

@@ -1,6 +1,6 @@
 //! Checks of client-supplied fields, each failing with a 422 that names the field.
 
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A required, trimmed, non-empty string of at most `max` characters.
 pub fn text(field: &'static str, value: &str, max: usize) -> Result<String> {

@@ -1,12 +1,16 @@
 //! Users of an organization.
 
-use super::error::{Error, Result};
-use super::model::{Organization, Page, PageRequest, Profile, User};
-use super::store::Store;
-use super::{Clock, Service, new_id, validate};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{Page, PageRequest, Profile, User};
+use crate::sql::Sql;
+use crate::{new_id, validate};
+
+use super::{OrgService, store};
 
 /// A user to create, as received.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NewUser {
     /// Required.
     pub email: Option<String>,
@@ -18,9 +22,9 @@ pub struct NewUser {
     pub phone_number: Option<String>,
 }
 
-impl<S: Store, C: Clock> Service<'_, S, C> {
+impl<S: Sql> OrgService<'_, S> {
     /// Creates a user; a taken email (any case) is a 422.
-    pub async fn create_user(&self, organization: &Organization, new: NewUser) -> Result<User> {
+    pub fn create_user(&self, new: NewUser) -> Result<User> {
         let email = new
             .email
             .ok_or_else(|| Error::invalid("profile[email]", "is required"))?;
@@ -43,33 +47,26 @@ impl<S: Store, C: Clock> Service<'_, S, C> {
                 .map(|phone| validate::phone_number("profile[phone_number]", phone))
                 .transpose()?,
         };
-        let user = User {
-            id: new_id()?,
-            organization_id: organization.id.clone(),
-            profile,
-            created_at: self.clock.now(),
-        };
-        if !self.store.insert_user(&user).await? {
+        if store::email_taken(self.sql, &profile.email)? {
             return Err(Error::invalid("email", "has already been taken"));
         }
+        let user = User {
+            id: new_id()?,
+            profile,
+            created_at: self.now,
+        };
+        self.sql.commit(vec![store::insert_user(&user)])?;
         Ok(user)
     }
 
     /// A user by id or by email.
-    pub async fn user(&self, organization: &Organization, id_or_email: &str) -> Result<User> {
-        self.store
-            .user(&organization.id, id_or_email)
-            .await?
-            .ok_or(Error::NotFound("user not found"))
+    pub fn user(&self, id_or_email: &str) -> Result<User> {
+        store::user(self.sql, id_or_email)?.ok_or(Error::NotFound("user not found"))
     }
 
     /// A page of users.
-    pub async fn users(
-        &self,
-        organization: &Organization,
-        page: PageRequest,
-    ) -> Result<Page<User>> {
-        let (data, total) = self.store.users(&organization.id, page).await?;
+    pub fn users(&self, page: PageRequest) -> Result<Page<User>> {
+        let (data, total) = store::users(self.sql, page)?;
         Ok(Page::new(data, total, page))
     }
 }

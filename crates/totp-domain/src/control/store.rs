@@ -1,0 +1,247 @@
+//! Loading and saving the control plane's records in D1 (schema in `worker/migrations/`).
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::{Account, ApiKey, Environment, Organization, PageRequest, Tenant};
+use crate::sql::{ControlDb, Count, blob, unblob};
+use crate::stmt;
+
+#[derive(Deserialize)]
+struct AccountRow {
+    id: String,
+    domain: String,
+    created_at: u64,
+}
+
+/// Inserts an account; `false` if its domain is taken.
+pub async fn insert_account(db: &impl ControlDb, account: &Account) -> Result<bool> {
+    let write = stmt!(
+        "INSERT INTO accounts (id, domain, created_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (domain) DO NOTHING",
+        &account.id,
+        &account.domain,
+        account.created_at
+    );
+    Ok(db.run(&write).await? == 1)
+}
+
+/// The account with this domain.
+pub async fn account_by_domain(db: &impl ControlDb, domain: &str) -> Result<Option<Account>> {
+    let query = stmt!(
+        "SELECT id, domain, created_at FROM accounts WHERE domain = ?1",
+        domain
+    );
+    Ok(db.row::<AccountRow>(&query).await?.map(|row| Account {
+        id: row.id,
+        domain: row.domain,
+        created_at: row.created_at,
+    }))
+}
+
+#[derive(Deserialize)]
+struct ApiKeyRow {
+    client_id: String,
+    account_id: String,
+    environment: String,
+    secret_hash: String,
+    created_at: u64,
+    revoked_at: Option<u64>,
+}
+
+fn environment(name: &str) -> Result<Environment> {
+    Environment::parse(name).ok_or_else(|| Error::internal("unknown environment in storage"))
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = Error;
+    fn try_from(row: ApiKeyRow) -> Result<Self> {
+        Ok(Self {
+            client_id: row.client_id,
+            account_id: row.account_id,
+            environment: environment(&row.environment)?,
+            secret_hash: unblob(&row.secret_hash)?,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+/// Inserts an API key.
+pub async fn insert_api_key(db: &impl ControlDb, key: &ApiKey) -> Result<()> {
+    let write = stmt!(
+        "INSERT INTO api_keys (client_id, account_id, environment, secret_hash, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &key.client_id,
+        &key.account_id,
+        key.environment.as_str(),
+        blob(&key.secret_hash),
+        key.created_at
+    );
+    db.run(&write).await.map(drop)
+}
+
+/// The API key with this client id.
+pub async fn api_key(db: &impl ControlDb, client_id: &str) -> Result<Option<ApiKey>> {
+    let query = stmt!("SELECT * FROM api_keys WHERE client_id = ?1", client_id);
+    db.row::<ApiKeyRow>(&query)
+        .await?
+        .map(ApiKey::try_from)
+        .transpose()
+}
+
+/// An account's API keys, newest first.
+pub async fn api_keys(db: &impl ControlDb, account_id: &str) -> Result<Vec<ApiKey>> {
+    let query = stmt!(
+        "SELECT * FROM api_keys WHERE account_id = ?1 ORDER BY created_at DESC, client_id",
+        account_id
+    );
+    let rows: Vec<ApiKeyRow> = db.rows(&query).await?;
+    rows.into_iter().map(ApiKey::try_from).collect()
+}
+
+/// Revokes a key of the account; `false` if there is no such unrevoked key.
+pub async fn revoke_api_key(
+    db: &impl ControlDb,
+    account_id: &str,
+    client_id: &str,
+    now: u64,
+) -> Result<bool> {
+    let write = stmt!(
+        "UPDATE api_keys SET revoked_at = ?3 \
+         WHERE account_id = ?1 AND client_id = ?2 AND revoked_at IS NULL",
+        account_id,
+        client_id,
+        now
+    );
+    Ok(db.run(&write).await? == 1)
+}
+
+#[derive(Deserialize)]
+struct OrganizationRow {
+    id: String,
+    account_id: String,
+    environment: String,
+    domain: String,
+    name: String,
+    email_domains: String,
+    created_at: u64,
+}
+
+impl TryFrom<OrganizationRow> for Organization {
+    type Error = Error;
+    fn try_from(row: OrganizationRow) -> Result<Self> {
+        Ok(Self {
+            id: row.id,
+            domain: row.domain,
+            name: row.name,
+            email_domains: serde_json::from_str(&row.email_domains).map_err(Error::internal)?,
+            environment: environment(&row.environment)?,
+            created_at: row.created_at,
+            account_id: row.account_id,
+        })
+    }
+}
+
+const ORGANIZATION_COLUMNS: &str =
+    "id, account_id, environment, domain, name, email_domains, created_at";
+
+fn organizations_from(rows: Vec<OrganizationRow>) -> Result<Vec<Organization>> {
+    rows.into_iter().map(Organization::try_from).collect()
+}
+
+/// Inserts a directory entry; `false` if its domain is taken in its account and environment.
+pub async fn insert_organization(db: &impl ControlDb, org: &Organization) -> Result<bool> {
+    let write = stmt!(
+        "INSERT INTO organizations (id, account_id, environment, domain, name, email_domains, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, environment, domain) DO NOTHING",
+        &org.id,
+        &org.account_id,
+        org.environment.as_str(),
+        &org.domain,
+        &org.name,
+        serde_json::to_string(&org.email_domains).map_err(Error::internal)?,
+        org.created_at
+    );
+    Ok(db.run(&write).await? == 1)
+}
+
+/// The tenant's organization with this domain.
+pub async fn organization(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    domain: &str,
+) -> Result<Option<Organization>> {
+    let query = stmt!(
+        format!(
+            "SELECT {ORGANIZATION_COLUMNS} FROM organizations \
+             WHERE account_id = ?1 AND environment = ?2 AND domain = ?3"
+        ),
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        domain
+    );
+    db.row::<OrganizationRow>(&query)
+        .await?
+        .map(Organization::try_from)
+        .transpose()
+}
+
+/// The organization with this id, whoever owns it (operator).
+pub async fn organization_by_id(db: &impl ControlDb, id: &str) -> Result<Option<Organization>> {
+    let query = stmt!(
+        format!("SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE id = ?1"),
+        id
+    );
+    db.row::<OrganizationRow>(&query)
+        .await?
+        .map(Organization::try_from)
+        .transpose()
+}
+
+/// A page of the tenant's organizations, oldest first, and their total.
+pub async fn organizations(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    page: PageRequest,
+) -> Result<(Vec<Organization>, u64)> {
+    let query = stmt!(
+        format!(
+            "SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE account_id = ?1 AND environment = ?2 \
+             ORDER BY created_at, id LIMIT ?3 OFFSET ?4"
+        ),
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        page.per_page,
+        page.offset()
+    );
+    let rows = db.rows(&query).await?;
+    let count = stmt!(
+        "SELECT count(*) AS count FROM organizations WHERE account_id = ?1 AND environment = ?2",
+        &tenant.account_id,
+        tenant.environment.as_str()
+    );
+    let total = db.row::<Count>(&count).await?.map_or(0, |row| row.count);
+    Ok((organizations_from(rows)?, total))
+}
+
+/// Up to `limit` organizations of every account, in creation order, after the one with id
+/// `after` (operator walks).
+pub async fn all_organizations(
+    db: &impl ControlDb,
+    after: Option<&Organization>,
+    limit: u32,
+) -> Result<Vec<Organization>> {
+    let (created_at, id) = after.map_or((0, ""), |org| (org.created_at, org.id.as_str()));
+    let query = stmt!(
+        format!(
+            "SELECT {ORGANIZATION_COLUMNS} FROM organizations \
+             WHERE created_at > ?1 OR (created_at = ?1 AND id > ?2) \
+             ORDER BY created_at, id LIMIT ?3"
+        ),
+        created_at,
+        id,
+        limit
+    );
+    organizations_from(db.rows(&query).await?)
+}

@@ -1,0 +1,336 @@
+//! A user's TOTP factor and its rules, each a pure state change (no store, no clock): count a
+//! failure and apply the lockout, accept a time step once, enroll again within the limit or by
+//! force, spend the daily recovery allowance. Storage loads a factor, one of these changes it,
+//! and storage saves it in the same transaction as the audit event.
+
+use otp_core::{Algorithm, Digits};
+use serde::Serialize;
+
+use crate::lockout::LockoutPolicy;
+use crate::model::Method;
+
+/// Enrollments allowed without `force_enroll`: the first one and five re-enrollments.
+pub const MAX_ENROLLMENTS: u32 = 6;
+
+/// At most one recovery code per this many seconds.
+pub const RECOVERY_INTERVAL: u64 = 24 * 60 * 60;
+
+/// The state of a user's TOTP factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorStatus {
+    /// Enrolled, waiting for a first valid code.
+    Pending,
+    /// Validated; challenges may be answered.
+    Active,
+}
+
+impl FactorStatus {
+    /// The name in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+        }
+    }
+
+    /// Parses the name in storage.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "pending" => Some(Self::Pending),
+            "active" => Some(Self::Active),
+            _ => None,
+        }
+    }
+}
+
+/// What a new enrollment brings: a sealed secret and the parameters to use it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrollment {
+    /// How codes reach the user.
+    pub method: Method,
+    /// Sealed secret: key id, nonce and ciphertext.
+    pub sealed_secret: Vec<u8>,
+    /// HMAC hash function.
+    pub algorithm: Algorithm,
+    /// Digits.
+    pub digits: Digits,
+    /// Seconds per step.
+    pub period: u64,
+}
+
+/// A user's TOTP factor. The secret is sealed (AES-256-GCM) and opened only to verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Factor {
+    /// The user's id; one factor per user.
+    pub user_id: String,
+    /// Bumped by each enrollment.
+    pub generation: u32,
+    /// Pending or active.
+    pub status: FactorStatus,
+    /// The secret and its parameters.
+    pub enrollment: Enrollment,
+    /// The newest accepted time step; codes of this step or older are refused.
+    pub last_step: Option<u64>,
+    /// Consecutive failed attempts; reset by a success or a forced enrollment only.
+    pub failures: u32,
+    /// Unix seconds before which attempts are refused.
+    pub locked_until: u64,
+    /// Enrollments since the last forced one.
+    pub enrollments: u32,
+    /// Unix seconds of the last recovery-code use.
+    pub recovery_used_at: Option<u64>,
+    /// A recovery code was used: the user should enroll again.
+    pub reenrollment_required: bool,
+}
+
+/// Why an attempt is refused before its code is even looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locked {
+    /// Backing off: no attempt before this Unix second.
+    Until(u64),
+    /// Too many consecutive failures: only a forced enrollment unlocks the factor.
+    ForGood,
+}
+
+/// The user has used up the enrollments allowed without `force`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnrollmentLimit;
+
+impl Factor {
+    /// A first enrollment of `user_id`: pending, no failures.
+    pub fn new(user_id: &str, enrollment: Enrollment) -> Self {
+        Self {
+            user_id: user_id.to_owned(),
+            generation: 1,
+            status: FactorStatus::Pending,
+            enrollment,
+            last_step: None,
+            failures: 0,
+            locked_until: 0,
+            enrollments: 1,
+            recovery_used_at: None,
+            reenrollment_required: false,
+        }
+    }
+
+    /// Replaces the secret; the factor is pending until a first code validates it. Without
+    /// `force` this is allowed [`MAX_ENROLLMENTS`] times, and failures, lockout and the last
+    /// recovery use carry over. `force` (a human verified the user) resets all of them.
+    pub fn reenroll(&mut self, enrollment: Enrollment, force: bool) -> Result<(), EnrollmentLimit> {
+        if !force && self.enrollments >= MAX_ENROLLMENTS {
+            return Err(EnrollmentLimit);
+        }
+        self.generation = self.generation.saturating_add(1);
+        self.status = FactorStatus::Pending;
+        self.enrollment = enrollment;
+        self.last_step = None;
+        self.reenrollment_required = false;
+        if force {
+            self.enrollments = 1;
+            self.failures = 0;
+            self.locked_until = 0;
+            self.recovery_used_at = None;
+        } else {
+            self.enrollments += 1;
+        }
+        Ok(())
+    }
+
+    /// Counts an attempt as a failure before its code is checked, applying the lockout; the
+    /// failure count so far. A success then clears it.
+    pub fn record_attempt(&mut self, now: u64, policy: &LockoutPolicy) -> Result<u32, Locked> {
+        if policy.exhausted(self.failures) {
+            return Err(Locked::ForGood);
+        }
+        if self.locked_until > now {
+            return Err(Locked::Until(self.locked_until));
+        }
+        self.failures = self.failures.saturating_add(1);
+        if let Some(until) = policy.locked_until(self.failures, now) {
+            self.locked_until = until;
+        }
+        Ok(self.failures)
+    }
+
+    /// Accepts a verified time step if it is newer than the last accepted one (a code is
+    /// accepted at most once): activates the factor and clears its failures.
+    pub fn accept_step(&mut self, step: u64) -> bool {
+        if self.last_step.is_some_and(|last| step <= last) {
+            return false;
+        }
+        self.last_step = Some(step);
+        self.succeed();
+        self.status = FactorStatus::Active;
+        true
+    }
+
+    /// Whether a recovery code may be spent now: at most one per [`RECOVERY_INTERVAL`].
+    pub fn recovery_allowed(&self, now: u64) -> bool {
+        self.recovery_used_at
+            .is_none_or(|used| used.saturating_add(RECOVERY_INTERVAL) <= now)
+    }
+
+    /// Spends the recovery allowance (the caller spends the code itself in the same
+    /// transaction): clears failures and asks for a re-enrollment. `false` if not allowed now.
+    pub fn use_recovery(&mut self, now: u64) -> bool {
+        if !self.recovery_allowed(now) {
+            return false;
+        }
+        self.recovery_used_at = Some(now);
+        self.reenrollment_required = true;
+        self.succeed();
+        true
+    }
+
+    fn succeed(&mut self) {
+        self.failures = 0;
+        self.locked_until = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn enrollment(byte: u8) -> Enrollment {
+        Enrollment {
+            method: Method::TotpApp,
+            sealed_secret: vec![byte; 8],
+            algorithm: Algorithm::Sha1,
+            digits: Digits::Six,
+            period: 30,
+        }
+    }
+
+    fn factor() -> Factor {
+        Factor::new("u", enrollment(1))
+    }
+
+    #[test]
+    fn a_new_factor_is_pending_with_a_clean_record() {
+        let factor = factor();
+        assert_eq!(factor.status, FactorStatus::Pending);
+        assert_eq!((factor.generation, factor.enrollments), (1, 1));
+        assert_eq!((factor.failures, factor.locked_until), (0, 0));
+        assert_eq!(factor.last_step, None);
+    }
+
+    #[test]
+    fn a_step_is_accepted_once_and_older_steps_never() {
+        let mut factor = factor();
+        assert!(factor.accept_step(100));
+        assert_eq!(factor.status, FactorStatus::Active);
+        assert!(!factor.accept_step(100));
+        assert!(!factor.accept_step(99));
+        assert!(factor.accept_step(101));
+        assert_eq!(factor.last_step, Some(101));
+    }
+
+    #[test]
+    fn step_zero_is_accepted_on_a_fresh_factor() {
+        let mut factor = factor();
+        assert!(factor.accept_step(0));
+        assert!(!factor.accept_step(0));
+    }
+
+    #[test]
+    fn attempts_count_before_the_check_and_back_off_after_the_free_ones() {
+        let policy = LockoutPolicy::new(3);
+        let mut factor = factor();
+        assert_eq!(factor.record_attempt(NOW, &policy), Ok(1));
+        assert_eq!(factor.record_attempt(NOW, &policy), Ok(2));
+        assert_eq!(factor.locked_until, 0);
+        assert_eq!(factor.record_attempt(NOW, &policy), Ok(3));
+        assert_eq!(factor.locked_until, NOW + 30);
+        assert_eq!(
+            factor.record_attempt(NOW + 29, &policy),
+            Err(Locked::Until(NOW + 30))
+        );
+        assert_eq!(factor.failures, 3, "a refused attempt is not counted");
+        assert_eq!(factor.record_attempt(NOW + 30, &policy), Ok(4));
+        assert_eq!(factor.locked_until, NOW + 30 + 60, "the delay doubles");
+    }
+
+    #[test]
+    fn a_success_clears_failures_and_lockout() {
+        let policy = LockoutPolicy::new(1);
+        let mut factor = factor();
+        factor.record_attempt(NOW, &policy).unwrap();
+        assert!(factor.locked_until > NOW);
+        assert!(factor.accept_step(5));
+        assert_eq!((factor.failures, factor.locked_until), (0, 0));
+    }
+
+    #[test]
+    fn the_hundredth_failure_locks_for_good() {
+        let policy = LockoutPolicy::new(5);
+        let mut factor = factor();
+        factor.failures = 99;
+        assert_eq!(factor.record_attempt(NOW, &policy), Ok(100));
+        assert_eq!(
+            factor.record_attempt(NOW + 10_000_000, &policy),
+            Err(Locked::ForGood)
+        );
+        assert_eq!(factor.failures, 100);
+    }
+
+    #[test]
+    fn reenrollment_keeps_failures_and_stops_at_the_limit() {
+        let mut factor = factor();
+        factor.failures = 7;
+        factor.locked_until = NOW + 60;
+        factor.recovery_used_at = Some(NOW);
+        factor.reenrollment_required = true;
+        assert!(factor.accept_step(10));
+        factor.failures = 7;
+        factor.locked_until = NOW + 60;
+        for expected in 2..=MAX_ENROLLMENTS {
+            assert_eq!(factor.reenroll(enrollment(2), false), Ok(()));
+            assert_eq!(factor.enrollments, expected);
+        }
+        assert_eq!(factor.generation, MAX_ENROLLMENTS);
+        assert_eq!(factor.status, FactorStatus::Pending);
+        assert_eq!(factor.last_step, None, "the new secret starts afresh");
+        assert_eq!((factor.failures, factor.locked_until), (7, NOW + 60));
+        assert_eq!(factor.recovery_used_at, Some(NOW));
+        assert!(!factor.reenrollment_required);
+        assert_eq!(factor.enrollment, enrollment(2));
+        assert_eq!(factor.reenroll(enrollment(3), false), Err(EnrollmentLimit));
+        assert_eq!(
+            factor.enrollment,
+            enrollment(2),
+            "a refused enrollment changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_forced_enrollment_resets_everything_and_ignores_the_limit() {
+        let mut factor = factor();
+        factor.enrollments = MAX_ENROLLMENTS;
+        factor.failures = 100;
+        factor.locked_until = NOW + 60;
+        factor.recovery_used_at = Some(NOW);
+        assert_eq!(factor.reenroll(enrollment(4), true), Ok(()));
+        assert_eq!(factor.enrollments, 1);
+        assert_eq!((factor.failures, factor.locked_until), (0, 0));
+        assert_eq!(factor.recovery_used_at, None);
+        assert_eq!(factor.generation, 2);
+    }
+
+    #[test]
+    fn one_recovery_per_day_clears_failures_and_asks_for_reenrollment() {
+        let mut factor = factor();
+        factor.failures = 4;
+        factor.locked_until = NOW + 100;
+        assert!(factor.use_recovery(NOW));
+        assert!(factor.reenrollment_required);
+        assert_eq!((factor.failures, factor.locked_until), (0, 0));
+        assert!(!factor.recovery_allowed(NOW + RECOVERY_INTERVAL - 1));
+        assert!(!factor.use_recovery(NOW + RECOVERY_INTERVAL - 1));
+        assert_eq!(factor.recovery_used_at, Some(NOW));
+        assert!(factor.use_recovery(NOW + RECOVERY_INTERVAL));
+    }
+}

@@ -1,0 +1,160 @@
+//! Enrollment: a new secret (sealed), five recovery codes, and validation by a first code.
+
+use otp_core::{OtpauthUri, Secret, Totp, recovery};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus, MAX_ENROLLMENTS};
+use crate::model::{Connection, Method};
+use crate::sql::Sql;
+
+use super::challenges::{AttemptKind, ValidationResult};
+use super::{OrgService, store};
+
+/// Recovery codes issued per first or forced enrollment.
+pub const RECOVERY_CODES: usize = 5;
+
+/// What the customer shows the user after an enrollment.
+#[derive(Debug, Serialize)]
+pub struct EnrollmentCreated {
+    /// The user's id.
+    pub user_id: String,
+    /// Always `pending` until validated.
+    pub status: FactorStatus,
+    /// `totp_app` or `sms`.
+    pub method: Method,
+    /// For the app method: the key URI to draw as a QR code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub otpauth_uri: Option<String>,
+    /// For the app method: the secret in base32, for manual entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// For the SMS method: the code to send.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// For the SMS method: Unix seconds after which the code is refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// Five single-use codes joined by `\n`, when new ones were issued (first or forced
+    /// enrollment); `null` when the earlier ones remain valid.
+    pub recovery_codes: Option<String>,
+    /// Unused recovery codes.
+    pub recovery_codes_remaining: u32,
+}
+
+impl<S: Sql> OrgService<'_, S> {
+    /// Enrolls a user with a fresh secret. Failures and lockout carry over unless `force`.
+    pub fn enroll(&self, user_id: &str, force: bool) -> Result<EnrollmentCreated> {
+        let connection = self.active_connection()?;
+        let user = self.user(user_id)?;
+        let secret = Secret::generate().map_err(Error::internal)?;
+        let enrollment = Enrollment {
+            method: connection.method,
+            sealed_secret: self.keys.seal(&secret, &user.id)?,
+            algorithm: connection.algorithm,
+            digits: connection.digits,
+            period: connection.period,
+        };
+        let existing = store::factor(self.sql, &user.id)?;
+        let first = existing.is_none();
+        let factor = match existing {
+            None => Factor::new(&user.id, enrollment),
+            Some(mut factor) => {
+                factor
+                    .reenroll(enrollment, force)
+                    .map_err(|EnrollmentLimit| {
+                        Error::Forbidden(format!(
+                            "the user has enrolled {MAX_ENROLLMENTS} times; verify the user and set force_enroll"
+                        ))
+                    })?;
+                factor
+            }
+        };
+
+        let mut writes = vec![store::save_factor(&factor)];
+        let recovery_codes = if first || force {
+            let codes = (0..RECOVERY_CODES)
+                .map(|_| recovery::generate().map_err(Error::internal))
+                .collect::<Result<Vec<_>>>()?;
+            let hashes: Vec<[u8; 32]> = codes
+                .iter()
+                .filter_map(|code| self.keys.recovery_hash(code))
+                .collect();
+            writes.extend(store::replace_recovery_codes(&user.id, &hashes));
+            Some(codes)
+        } else {
+            None
+        };
+        let detail = if force { "forced" } else { "standard" };
+        writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
+        self.sql.commit(writes)?;
+
+        let mut created = EnrollmentCreated {
+            user_id: user.id.clone(),
+            status: FactorStatus::Pending,
+            method: connection.method,
+            otpauth_uri: None,
+            secret: None,
+            code: None,
+            expires_at: None,
+            recovery_codes: recovery_codes.map(|codes| {
+                codes
+                    .iter()
+                    .map(|code| code.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
+            recovery_codes_remaining: store::recovery_codes_left(self.sql, &user.id)?,
+        };
+        match connection.method {
+            Method::TotpApp => {
+                let uri = OtpauthUri::new(
+                    Some(&connection.issuer),
+                    &user.profile.email,
+                    secret.clone(),
+                )
+                .and_then(|uri| {
+                    uri.with_parameters(connection.algorithm, connection.digits, connection.period)
+                })
+                .map_err(Error::internal)?;
+                created.otpauth_uri = Some(uri.to_uri().to_string());
+                created.secret = Some(secret.to_base32().to_string());
+            }
+            Method::Sms => {
+                let totp = totp(&secret, &connection)?;
+                created.code = Some(totp.generate(self.now).as_str().to_owned());
+                created.expires_at = Some(code_expiry(&totp, self.now, connection.skew));
+            }
+        }
+        Ok(created)
+    }
+
+    /// Validates a pending enrollment with a first code; a wrong code counts as a failure.
+    pub fn validate_enrollment(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
+        let connection = self.active_connection()?;
+        let user = self.user(user_id)?;
+        let factor = store::factor(self.sql, &user.id)?
+            .ok_or(Error::NotFound("the user is not enrolled"))?;
+        if factor.status != FactorStatus::Pending {
+            return Err(Error::Conflict(
+                "the enrollment is already validated".into(),
+            ));
+        }
+        self.attempt(&connection, factor, code, AttemptKind::Enrollment)
+    }
+}
+
+fn totp(secret: &Secret, connection: &Connection) -> Result<Totp> {
+    Totp::new(
+        secret,
+        connection.algorithm,
+        connection.digits,
+        connection.period,
+    )
+    .map_err(Error::internal)
+}
+
+/// The last second at which a code generated at `now` is still accepted.
+pub(super) fn code_expiry(totp: &Totp, now: u64, skew: u8) -> u64 {
+    (totp.step(now) + 1 + u64::from(skew)) * totp.period() - 1
+}

@@ -1,0 +1,54 @@
+//! Everything under one organization, over its own SQLite ([`Sql`]): users, the TOTP
+//! connection, enrollment, challenges, recovery codes, the audit trail, and the operator's
+//! re-seal and export. Every operation is synchronous: it reads, decides, and commits its
+//! change with its audit event in one transaction, and nothing can run in between.
+
+mod audit;
+mod challenges;
+mod connection;
+mod enrollment;
+mod operate;
+pub mod schema;
+pub mod store;
+mod users;
+
+pub use challenges::{ChallengeCreated, ValidationResult};
+pub use connection::ConnectionUpdate;
+pub use enrollment::EnrollmentCreated;
+pub use operate::{Export, ResealReport};
+pub use users::NewUser;
+
+use crate::keys::Keys;
+use crate::model::Organization;
+use crate::sql::Sql;
+
+/// One organization's operations at one instant.
+pub struct OrgService<'a, S> {
+    sql: &'a S,
+    keys: &'a Keys,
+    organization: &'a Organization,
+    now: u64,
+}
+
+impl<'a, S: Sql> OrgService<'a, S> {
+    /// The operations of `organization` over its database `sql`, at Unix second `now`.
+    pub fn new(sql: &'a S, keys: &'a Keys, organization: &'a Organization, now: u64) -> Self {
+        Self {
+            sql,
+            keys,
+            organization,
+            now,
+        }
+    }
+
+    /// Brings the schema up to date and creates the organization's connection (inactive)
+    /// if it has none yet: the first call after a deploy or for a new organization.
+    pub fn open(&self) -> crate::error::Result<()> {
+        schema::migrate(self.sql)?;
+        if store::connection(self.sql)?.is_none() {
+            let connection = connection::default_connection(self.organization, self.now);
+            self.sql.commit(vec![store::save_connection(&connection)])?;
+        }
+        Ok(())
+    }
+}

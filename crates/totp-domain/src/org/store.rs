@@ -1,0 +1,367 @@
+//! Loading and saving an organization's records: rows to records and records to statements.
+//! Mechanical on purpose; the rules are in [`crate::factor`] and the services.
+
+use otp_core::{Algorithm, Digits};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::keys::sealed_key_id;
+use crate::model::{AuditEvent, Connection, Method, PageRequest, Profile, User};
+use crate::sql::{Count, Sql, Statement, blob, unblob};
+use crate::stmt;
+
+/// The key under which an email is unique in its organization.
+pub fn email_key(email: &str) -> String {
+    email.to_lowercase()
+}
+
+#[derive(Deserialize)]
+struct UserRow {
+    id: String,
+    email: String,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    phone_number: Option<String>,
+    created_at: u64,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            profile: Profile {
+                email: row.email,
+                given_name: row.given_name,
+                family_name: row.family_name,
+                phone_number: row.phone_number,
+            },
+            created_at: row.created_at,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, given_name, family_name, phone_number, created_at";
+
+/// The user with this id, or else this email (any case).
+pub fn user(sql: &impl Sql, id_or_email: &str) -> Result<Option<User>> {
+    let query = stmt!(
+        format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key = ?2 \
+             ORDER BY id = ?1 DESC LIMIT 1"
+        ),
+        id_or_email,
+        email_key(id_or_email)
+    );
+    Ok(sql.row::<UserRow>(&query)?.map(User::from))
+}
+
+/// Whether an email (any case) is taken.
+pub fn email_taken(sql: &impl Sql, email: &str) -> Result<bool> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM users WHERE email_key = ?1",
+        email_key(email)
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// A page of users, oldest first, and their total.
+pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<User>, u64)> {
+    let query = stmt!(
+        format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"),
+        page.per_page,
+        page.offset()
+    );
+    let rows: Vec<UserRow> = sql.rows(&query)?;
+    let total = count(sql, "SELECT count(*) AS count FROM users")?;
+    Ok((rows.into_iter().map(User::from).collect(), total))
+}
+
+/// Inserts a user.
+pub fn insert_user(user: &User) -> Statement {
+    let profile = &user.profile;
+    stmt!(
+        "INSERT INTO users (id, email, email_key, given_name, family_name, phone_number, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &user.id,
+        &profile.email,
+        email_key(&profile.email),
+        profile.given_name.as_deref(),
+        profile.family_name.as_deref(),
+        profile.phone_number.as_deref(),
+        user.created_at
+    )
+}
+
+#[derive(Deserialize)]
+struct ConnectionRow {
+    active: u64,
+    method: String,
+    algorithm: String,
+    digits: u32,
+    period: u64,
+    skew: u8,
+    issuer: String,
+    max_attempts: u32,
+    updated_at: u64,
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::internal(format!("unknown {what} in storage"))
+}
+
+fn method(name: &str) -> Result<Method> {
+    Method::parse(name).ok_or_else(|| corrupt("method"))
+}
+
+fn algorithm(name: &str) -> Result<Algorithm> {
+    name.parse().map_err(|_| corrupt("algorithm"))
+}
+
+fn digits(count: u32) -> Result<Digits> {
+    Digits::try_from(count).map_err(|_| corrupt("digits"))
+}
+
+impl TryFrom<ConnectionRow> for Connection {
+    type Error = Error;
+    fn try_from(row: ConnectionRow) -> Result<Self> {
+        Ok(Self {
+            active: row.active != 0,
+            method: method(&row.method)?,
+            algorithm: algorithm(&row.algorithm)?,
+            digits: digits(row.digits)?,
+            period: row.period,
+            skew: row.skew,
+            issuer: row.issuer,
+            max_attempts: row.max_attempts,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The organization's TOTP connection.
+pub fn connection(sql: &impl Sql) -> Result<Option<Connection>> {
+    let query = stmt!("SELECT * FROM connection WHERE id = 1");
+    sql.row::<ConnectionRow>(&query)?
+        .map(Connection::try_from)
+        .transpose()
+}
+
+/// Writes the organization's TOTP connection, creating or replacing it.
+pub fn save_connection(c: &Connection) -> Statement {
+    stmt!(
+        "INSERT OR REPLACE INTO connection \
+         (id, active, method, algorithm, digits, period, skew, issuer, max_attempts, updated_at) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        c.active,
+        c.method.as_str(),
+        c.algorithm.as_str(),
+        c.digits.count() as u32,
+        c.period,
+        u32::from(c.skew),
+        &c.issuer,
+        c.max_attempts,
+        c.updated_at
+    )
+}
+
+#[derive(Deserialize)]
+struct FactorRow {
+    user_id: String,
+    generation: u32,
+    status: String,
+    method: String,
+    sealed_secret: String,
+    algorithm: String,
+    digits: u32,
+    period: u64,
+    last_step: Option<u64>,
+    failures: u32,
+    locked_until: u64,
+    enrollments: u32,
+    recovery_used_at: Option<u64>,
+    reenrollment_required: u64,
+}
+
+impl TryFrom<FactorRow> for Factor {
+    type Error = Error;
+    fn try_from(row: FactorRow) -> Result<Self> {
+        Ok(Self {
+            user_id: row.user_id,
+            generation: row.generation,
+            status: FactorStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            enrollment: Enrollment {
+                method: method(&row.method)?,
+                sealed_secret: unblob(&row.sealed_secret)?,
+                algorithm: algorithm(&row.algorithm)?,
+                digits: digits(row.digits)?,
+                period: row.period,
+            },
+            last_step: row.last_step,
+            failures: row.failures,
+            locked_until: row.locked_until,
+            enrollments: row.enrollments,
+            recovery_used_at: row.recovery_used_at,
+            reenrollment_required: row.reenrollment_required != 0,
+        })
+    }
+}
+
+const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
+    digits, period, last_step, failures, locked_until, enrollments, recovery_used_at, \
+    reenrollment_required";
+
+/// The user's factor.
+pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
+    let query = stmt!(
+        format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = ?1"),
+        user_id
+    );
+    sql.row::<FactorRow>(&query)?
+        .map(Factor::try_from)
+        .transpose()
+}
+
+/// Writes a factor, creating or replacing it.
+pub fn save_factor(f: &Factor) -> Statement {
+    let e = &f.enrollment;
+    stmt!(
+        format!(
+            "INSERT OR REPLACE INTO factors ({FACTOR_COLUMNS}, key_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+        ),
+        &f.user_id,
+        f.generation,
+        f.status.as_str(),
+        e.method.as_str(),
+        blob(&e.sealed_secret),
+        e.algorithm.as_str(),
+        e.digits.count() as u32,
+        e.period,
+        f.last_step,
+        f.failures,
+        f.locked_until,
+        f.enrollments,
+        f.recovery_used_at,
+        f.reenrollment_required,
+        sealed_key_id(&e.sealed_secret).unwrap_or_default()
+    )
+}
+
+/// Up to `limit` factors whose secret is sealed under another key than `key_id`.
+pub fn factors_sealed_under_other_keys(
+    sql: &impl Sql,
+    key_id: &str,
+    limit: u32,
+) -> Result<Vec<Factor>> {
+    let query = stmt!(
+        format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE key_id != ?1 LIMIT ?2"),
+        key_id,
+        limit
+    );
+    let rows: Vec<FactorRow> = sql.rows(&query)?;
+    rows.into_iter().map(Factor::try_from).collect()
+}
+
+/// Whether the user has an unused recovery code with this hash.
+pub fn recovery_code_unused(sql: &impl Sql, user_id: &str, hash: &[u8]) -> Result<bool> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM recovery_codes \
+         WHERE hash = ?1 AND user_id = ?2 AND used_at IS NULL",
+        blob(hash),
+        user_id
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// Marks a recovery code as used.
+pub fn spend_recovery_code(user_id: &str, hash: &[u8], now: u64) -> Statement {
+    stmt!(
+        "UPDATE recovery_codes SET used_at = ?3 WHERE hash = ?1 AND user_id = ?2",
+        blob(hash),
+        user_id,
+        now
+    )
+}
+
+/// Replaces all of the user's recovery codes with these hashes.
+pub fn replace_recovery_codes(user_id: &str, hashes: &[[u8; 32]]) -> Vec<Statement> {
+    let mut writes = vec![stmt!(
+        "DELETE FROM recovery_codes WHERE user_id = ?1",
+        user_id
+    )];
+    writes.extend(hashes.iter().map(|hash| {
+        stmt!(
+            "INSERT INTO recovery_codes (hash, user_id) VALUES (?1, ?2)",
+            blob(hash),
+            user_id
+        )
+    }));
+    writes
+}
+
+/// The user's unused recovery codes.
+pub fn recovery_codes_left(sql: &impl Sql, user_id: &str) -> Result<u32> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+        user_id
+    );
+    Ok(sql.row::<Count>(&query)?.map_or(0, |row| row.count as u32))
+}
+
+/// Records a challenge.
+pub fn insert_challenge(id: &str, user_id: &str, created_at: u64, expires_at: u64) -> Statement {
+    stmt!(
+        "INSERT INTO challenges (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        id,
+        user_id,
+        created_at,
+        expires_at
+    )
+}
+
+/// Appends to the audit trail.
+pub fn append_audit(event: &AuditEvent) -> Statement {
+    stmt!(
+        "INSERT INTO audit_events (at, event, user_id, detail) VALUES (?1, ?2, ?3, ?4)",
+        event.at,
+        &event.event,
+        event.user_id.as_deref(),
+        event.detail.as_deref()
+    )
+}
+
+#[derive(Deserialize)]
+struct AuditRow {
+    at: u64,
+    event: String,
+    user_id: Option<String>,
+    detail: Option<String>,
+}
+
+/// A page of the audit trail, newest first, and its total.
+pub fn audit_events(sql: &impl Sql, page: PageRequest) -> Result<(Vec<AuditEvent>, u64)> {
+    let query = stmt!(
+        "SELECT at, event, user_id, detail FROM audit_events ORDER BY id DESC LIMIT ?1 OFFSET ?2",
+        page.per_page,
+        page.offset()
+    );
+    let rows: Vec<AuditRow> = sql.rows(&query)?;
+    let total = count(sql, "SELECT count(*) AS count FROM audit_events")?;
+    let events = rows
+        .into_iter()
+        .map(|row| AuditEvent {
+            at: row.at,
+            event: row.event,
+            user_id: row.user_id,
+            detail: row.detail,
+        })
+        .collect();
+    Ok((events, total))
+}
+
+fn count(sql: &impl Sql, query: &'static str) -> Result<u64> {
+    Ok(sql
+        .row::<Count>(&Statement::new(query, vec![]))?
+        .map_or(0, |row| row.count))
+}

@@ -1,0 +1,146 @@
+//! The service's rules natively, on bundled SQLite running the same schema and statements as
+//! the Durable Object and D1, with time passed in. Split by area; `contract` holds the storage
+//! guarantees every engine must give.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod challenges;
+mod contract;
+mod enrollment;
+mod lockout;
+mod recovery;
+mod sqlite;
+mod tenants;
+
+use otp_core::{OtpauthUri, Totp};
+
+use crate::keys::Keys;
+use crate::model::{Environment, Organization};
+use crate::org::{ConnectionUpdate, EnrollmentCreated, NewUser, OrgService};
+use sqlite::Sqlite;
+
+/// A fixed instant: tests pass time in.
+pub const T0: u64 = 1_800_000_000;
+
+/// Keys for tests: fixed, so failures reproduce. `k2` seals; `k1` still opens.
+pub fn keys() -> Keys {
+    keys_with("k2:2,k1:1")
+}
+
+/// Keys whose sealing keys are `id:byte` pairs (each key 32 times that byte), first sealing.
+pub fn keys_with(sealing: &str) -> Keys {
+    use base64::Engine;
+    let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let sealing: Vec<String> = sealing
+        .split(',')
+        .map(|entry| {
+            let (id, byte) = entry.split_once(':').unwrap();
+            format!("{id}:{}", key(byte.parse().unwrap()))
+        })
+        .collect();
+    Keys::from_config(&sealing.join(","), &key(3), &key(4)).unwrap()
+}
+
+/// One organization's database, opened as its object opens it.
+pub struct Org {
+    pub db: Sqlite,
+    pub keys: Keys,
+    pub organization: Organization,
+}
+
+impl Org {
+    /// A new organization with an inactive connection.
+    pub fn new() -> Self {
+        let org = Self {
+            db: Sqlite::open(),
+            keys: keys(),
+            organization: Organization {
+                id: "org-1".into(),
+                domain: "communitiz-app".into(),
+                name: "Communitiz App".into(),
+                email_domains: vec!["communitiz.app".into()],
+                environment: Environment::Sandbox,
+                created_at: T0,
+                account_id: "acc-1".into(),
+            },
+        };
+        org.at(T0).open().unwrap();
+        org
+    }
+
+    /// The organization's operations at `now`.
+    pub fn at(&self, now: u64) -> OrgService<'_, Sqlite> {
+        OrgService::new(&self.db, &self.keys, &self.organization, now)
+    }
+
+    /// Changes the connection.
+    pub fn configure(&self, update: ConnectionUpdate) {
+        self.at(T0).update_connection(update).unwrap();
+    }
+
+    /// An active connection and one user; the user's id.
+    pub fn with_user(&self) -> String {
+        self.configure(ConnectionUpdate {
+            active: Some(true),
+            ..Default::default()
+        });
+        self.user("emilie@communitiz-app.co")
+    }
+
+    /// Creates a user; its id.
+    pub fn user(&self, email: &str) -> String {
+        let new = NewUser {
+            email: Some(email.into()),
+            ..Default::default()
+        };
+        self.at(T0).create_user(new).unwrap().id
+    }
+
+    /// A user with a pending enrollment.
+    pub fn enrolled(&self) -> (String, Totp, EnrollmentCreated) {
+        let user = self.with_user();
+        let created = self.at(T0).enroll(&user, false).unwrap();
+        (user, totp_of(&created), created)
+    }
+
+    /// A user with a validated factor and its recovery codes.
+    pub fn active(&self) -> (String, Totp, Vec<String>) {
+        let (user, totp, created) = self.enrolled();
+        let result = self
+            .at(T0)
+            .validate_enrollment(&user, totp.generate(T0).as_str())
+            .unwrap();
+        assert!(result.success);
+        (user, totp, recovery_codes(&created))
+    }
+
+    /// The user's factor as stored.
+    pub fn factor(&self, user: &str) -> crate::factor::Factor {
+        crate::org::store::factor(&self.db, user).unwrap().unwrap()
+    }
+}
+
+/// The TOTP of an app enrollment's URI.
+pub fn totp_of(created: &EnrollmentCreated) -> Totp {
+    OtpauthUri::parse(created.otpauth_uri.as_deref().unwrap())
+        .unwrap()
+        .totp()
+        .unwrap()
+}
+
+/// The recovery codes an enrollment issued.
+pub fn recovery_codes(created: &EnrollmentCreated) -> Vec<String> {
+    created
+        .recovery_codes
+        .as_deref()
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A code of the same length that is not `code`.
+pub fn wrong(code: &str) -> String {
+    let width = code.len();
+    let modulus = 10u32.pow(width as u32);
+    format!("{:0width$}", (code.parse::<u32>().unwrap() + 1) % modulus)
+}

@@ -1,0 +1,74 @@
+//! What the Worker asks of an organization's object: one operation with its input, and the
+//! directory entry of the organization it concerns. Serialized as JSON across the hop.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use totp_domain::error::{Error, Result};
+use totp_domain::model::{Organization, PageRequest};
+use totp_domain::org::{ConnectionUpdate, NewUser, OrgService};
+use totp_domain::sql::Sql;
+
+use crate::http::bodies::{connection_body, user_body};
+
+/// One call into an organization's object.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OrgCall {
+    /// The directory's entry for the organization.
+    pub organization: Organization,
+    /// What to do.
+    pub command: OrgCommand,
+}
+
+/// An operation inside one organization, with its input as received.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum OrgCommand {
+    CreateUser { user: NewUser },
+    Users { page: PageRequest },
+    User { id: String },
+    Connection,
+    UpdateConnection { update: ConnectionUpdate },
+    Enroll { user_id: String, force: bool },
+    ValidateEnrollment { user_id: String, code: String },
+    CreateChallenge { user_id: String },
+    ValidateChallenge { user_id: String, code: String },
+    AuditEvents { page: PageRequest },
+    Reseal { limit: u32 },
+    Export,
+}
+
+fn body(value: impl Serialize) -> Result<Value> {
+    serde_json::to_value(value).map_err(Error::internal)
+}
+
+/// Runs `command` over the organization's database: the status and body to answer.
+pub fn run(
+    api: &OrgService<'_, impl Sql>,
+    org: &Organization,
+    command: OrgCommand,
+) -> Result<(u16, Value)> {
+    let answer = match command {
+        OrgCommand::CreateUser { user } => (201, user_body(org, api.create_user(user)?)),
+        OrgCommand::Users { page } => (
+            200,
+            body(api.users(page)?.map(|user| user_body(org, user)))?,
+        ),
+        OrgCommand::User { id } => (200, user_body(org, api.user(&id)?)),
+        OrgCommand::Connection => (200, connection_body(&api.connection()?)),
+        OrgCommand::UpdateConnection { update } => {
+            (200, connection_body(&api.update_connection(update)?))
+        }
+        OrgCommand::Enroll { user_id, force } => (201, body(api.enroll(&user_id, force)?)?),
+        OrgCommand::ValidateEnrollment { user_id, code } => {
+            (200, body(api.validate_enrollment(&user_id, &code)?)?)
+        }
+        OrgCommand::CreateChallenge { user_id } => (201, body(api.create_challenge(&user_id)?)?),
+        OrgCommand::ValidateChallenge { user_id, code } => {
+            (200, body(api.validate_challenge(&user_id, &code)?)?)
+        }
+        OrgCommand::AuditEvents { page } => (200, body(api.audit_events(page)?)?),
+        OrgCommand::Reseal { limit } => (200, body(api.reseal(limit)?)?),
+        OrgCommand::Export => (200, json!({ "organization": org, "data": api.export()? })),
+    };
+    Ok(answer)
+}

@@ -1,0 +1,149 @@
+//! The per-organization Durable Object (SQLite-backed): it runs each operation of its
+//! organization over its own storage. Calls arrive one at a time and nothing awaits between
+//! reading state and committing its change, so a code or a recovery code is accepted once
+//! without any conditional SQL.
+
+mod command;
+mod sql;
+
+use std::cell::Cell;
+
+use serde_json::json;
+use totp_domain::error::{Error, Result};
+use totp_domain::keys::Keys;
+use totp_domain::model::Organization;
+use totp_domain::org::OrgService;
+use worker::wasm_bindgen;
+use worker::{
+    Date, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State,
+    durable_object,
+};
+
+pub use command::{OrgCall, OrgCommand};
+
+use crate::http::{keys, respond};
+use sql::ObjectSql;
+
+/// The binding of the objects' namespace in wrangler.toml.
+const BINDING: &str = "ORG";
+
+/// The header that carries the Worker's request id into the object's log lines.
+const REQUEST_ID: &str = "x-request-id";
+
+/// One organization's object.
+#[durable_object]
+pub struct OrgObject {
+    sql: ObjectSql,
+    keys: Result<Keys>,
+    /// Whether the schema is current and the connection exists (checked once per instance).
+    opened: Cell<bool>,
+}
+
+impl DurableObject for OrgObject {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        let storage = state
+            ._inner()
+            .storage()
+            .map_or(wasm_bindgen::JsValue::NULL, Into::into);
+        Self {
+            sql: ObjectSql::new(sql, storage),
+            keys: keys(&env),
+            opened: Cell::new(false),
+        }
+    }
+
+    async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
+        let request_id = request.headers().get(REQUEST_ID)?.unwrap_or_default();
+        if request.path() == "/ping" {
+            return respond::json(200, &json!({ "status": "ok" }));
+        }
+        // The only await: reading the call, before any state is touched.
+        let call = request.json::<OrgCall>().await;
+        let outcome = call
+            .map_err(Error::internal)
+            .and_then(|call| self.serve(call));
+        match outcome {
+            Ok((status, body)) => respond::json(status, &body),
+            Err(error) => respond::error(&error, &request_id, false),
+        }
+    }
+}
+
+impl OrgObject {
+    fn serve(&self, call: OrgCall) -> Result<(u16, serde_json::Value)> {
+        let keys = self.keys.as_ref().map_err(Clone::clone)?;
+        let now = Date::now().as_millis() / 1000;
+        let api = OrgService::new(&self.sql, keys, &call.organization, now);
+        if !self.opened.get() {
+            api.open()?;
+            self.opened.set(true);
+        }
+        command::run(&api, &call.organization, call.command)
+    }
+}
+
+/// Sends one call to the object of `organization`; its answer is the response.
+pub async fn call(
+    env: &Env,
+    organization: &Organization,
+    command: OrgCommand,
+    request_id: &str,
+) -> Result<Response> {
+    let call = OrgCall {
+        organization: organization.clone(),
+        command,
+    };
+    let body = serde_json::to_string(&call).map_err(Error::internal)?;
+    send(
+        env,
+        &organization.id,
+        "https://org/call",
+        Method::Post,
+        Some(body),
+        request_id,
+    )
+    .await
+}
+
+/// One round trip to a fixed object that does nothing: the cost of the hop, for health checks
+/// and benchmarks.
+pub async fn ping(env: &Env, request_id: &str) -> Result<Response> {
+    send(
+        env,
+        "health",
+        "https://org/ping",
+        Method::Get,
+        None,
+        request_id,
+    )
+    .await
+}
+
+async fn send(
+    env: &Env,
+    name: &str,
+    url: &str,
+    method: Method,
+    body: Option<String>,
+    request_id: &str,
+) -> Result<Response> {
+    let namespace = env.durable_object(BINDING).map_err(Error::internal)?;
+    let stub = namespace
+        .id_from_name(name)
+        .and_then(|id| id.get_stub())
+        .map_err(Error::internal)?;
+    let headers = Headers::new();
+    headers
+        .set(REQUEST_ID, request_id)
+        .map_err(Error::internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers);
+    if let Some(body) = body {
+        init.with_body(Some(body.into()));
+    }
+    let request = Request::new_with_init(url, &init).map_err(Error::internal)?;
+    stub.fetch_with_request(request)
+        .await
+        .map_err(Error::internal)
+}
