@@ -1,18 +1,25 @@
 // The API on workerd (Miniflare serving the built Worker on loopback, no wrangler proxy) under
-// autocannon at 8 and 32 connections: (a) a route without I/O (an unknown path, answered 404
-// by the router: the runtime's ceiling), (b) challenge validation with wrong codes spread over
-// enough users that lockout never ends the run, (c) GET a user. Also cold start and sizes.
+// autocannon at 8 and 32 connections: the no-op route (an unknown path, answered 404 by the
+// router: the runtime's ceiling), one round trip to an organization object and nothing else
+// (the hop's cost), one D1 query, challenge validation with wrong codes and with correct
+// next-step codes over many users, the same wrong-code load spread over 50 organizations, and
+// GET user. The D1 queries and object calls of every validation are read from the Worker's log
+// line. Also cold start beside a JavaScript hello-world, and sizes.
 // Writes test-output/bench/api.json.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { Miniflare } from "miniflare";
 import { startApi } from "../tests/support/api.mjs";
 import { testSecrets } from "../tests/support/secrets.mjs";
 import { startWorker } from "../tests/support/worker.mjs";
+import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
 
 const USERS = 1500;
+const ORGANIZATIONS = 50;
+const CORRECT_USERS = 2000;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 
 async function parallel(count, limit, task) {
@@ -22,21 +29,37 @@ async function parallel(count, limit, task) {
   }));
 }
 
-async function setup() {
-  const api = await startApi({ listen: true });
-  await api.bootstrap("bench-co");
-  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Bench" } })).body.domain;
-  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
+/** An organization with an active connection and `count` users with validated factors. */
+async function organization(api, name, count, connection) {
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, ...connection } });
   const users = [];
-  await parallel(USERS, 16, async (i) => {
-    const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `u${i}@bench.test` } } })).body.id;
-    await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } });
-    users.push(user);
+  await parallel(count, 16, async (i) => {
+    const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `u${i}@${org}.test` } } })).body.id;
+    const { secret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+    // Validated with the oldest step the window accepts, so the benchmark's codes are newer.
+    const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, {
+      json: { code: codeAtStep(secret, currentStep() - (connection.skew ?? 1)) },
+    });
+    if (!validated.body.success) throw new Error(`setup: ${JSON.stringify(validated.body)}`);
+    users.push({ org, user, secret });
   });
-  // Enrollments stay pending, so activate them directly: the benchmark measures validation.
-  await api.worker.db.prepare("UPDATE factors SET status = 'active'").run();
+  return users;
+}
+
+async function setup() {
+  const lines = [];
+  const api = await startApi({ listen: true, onLog: (chunk) => lines.push(...chunk.toString().split("\n").filter(Boolean)) });
+  await api.bootstrap("bench-co");
+  const single = await organization(api, "Bench", USERS, { max_attempts: 20 });
+  const spread = [];
+  for (let i = 0; i < ORGANIZATIONS; i++) {
+    spread.push(...await organization(api, `Spread ${i}`, USERS / ORGANIZATIONS, { max_attempts: 20 }));
+  }
+  // Skew 10: each user can accept 20 successive steps, enough correct codes for every run.
+  const correct = await organization(api, "Correct", CORRECT_USERS, { skew: 10, max_attempts: 20 });
   api.log.length = 0;
-  return { api, org, users };
+  return { api, lines, single, spread, correct };
 }
 
 function run(url, connections, request) {
@@ -59,21 +82,48 @@ function summary(result, expectedStatus) {
   };
 }
 
-async function coldStarts(count) {
-  const state = await mkdtemp(join(tmpdir(), "totp-cold-"));
-  const secrets = testSecrets();
-  await (await startWorker({ bindings: secrets, persistTo: state })).dispose();
+/** Milliseconds from constructing Miniflare to the first answer, median of `count`. */
+async function coldStarts(count, start) {
   const times = [];
   for (let i = 0; i < count; i++) {
     const started = performance.now();
+    const stop = await start();
+    times.push(performance.now() - started);
+    await stop();
+  }
+  return Math.round(times.sort((a, b) => a - b)[Math.floor(count / 2)]);
+}
+
+async function ourColdStart() {
+  const state = await mkdtemp(join(tmpdir(), "totp-cold-"));
+  const secrets = testSecrets();
+  await (await startWorker({ bindings: secrets, persistTo: state })).dispose();
+  const median = await coldStarts(5, async () => {
     const worker = await startWorker({ bindings: secrets, persistTo: state, migrate: false });
     const response = await worker.fetch("/health");
     if (response.status !== 200) throw new Error(`cold start answered ${response.status}`);
-    times.push(performance.now() - started);
-    await worker.dispose();
-  }
+    return () => worker.dispose();
+  });
   await rm(state, { recursive: true, force: true });
-  return times.sort((a, b) => a - b)[Math.floor(count / 2)];
+  return median;
+}
+
+/** The same harness around a JavaScript hello-world Worker on the same compatibility date. */
+async function helloWorldColdStart() {
+  const config = await readFile(new URL("../wrangler.toml", import.meta.url), "utf8");
+  const compatibilityDate = config.match(/^compatibility_date\s*=\s*"([^"]+)"/m)[1];
+  return coldStarts(5, async () => {
+    const mf = new Miniflare({
+      modules: true,
+      script: 'export default { fetch() { return new Response("hello"); } };',
+      compatibilityDate,
+      cf: false,
+    });
+    const response = await mf.dispatchFetch("http://127.0.0.1/");
+    if (response.status !== 200) throw new Error(`hello-world answered ${response.status}`);
+    await response.text();
+    return () => mf.dispose();
+  });
 }
 
 async function size(path) {
@@ -81,36 +131,87 @@ async function size(path) {
   return { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 
-const { api, org, users } = await setup();
+/** Round-robin over users, each request with a wrong code. */
+function wrongCodes(users) {
+  let cursor = 0;
+  return (request) => {
+    const { org, user } = users[cursor++ % users.length];
+    return { ...request, path: `/api/v2/org/${org}/totp-challenge/validation/${user}` };
+  };
+}
+
+/** Round-robin over users, each round with the code of the next time step. */
+function correctCodes(users) {
+  let cursor = 0, first = null;
+  return (request) => {
+    first ??= currentStep() - 9;
+    const { org, user, secret } = users[cursor % users.length];
+    const step = first + Math.floor(cursor / users.length);
+    cursor++;
+    return { ...request, path: `/api/v2/org/${org}/totp-challenge/validation/${user}`, body: JSON.stringify({ code: codeAtStep(secret, step) }) };
+  };
+}
+
+const { api, lines, single, spread, correct } = await setup();
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
-let cursor = 0;
+const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
+let userCursor = 0;
+let accepted = 0, checked = 0;
+const correctGenerator = correctCodes(correct);
 const scenarios = {
   "no-op (404 route)": [{ method: "GET", path: "/no-such-route", headers: auth }, 404],
+  "one object hop": [{ method: "GET", path: "/health/object" }, 200],
   "health (1 D1 read)": [{ method: "GET", path: "/health" }, 200],
-  "validate wrong code": [{
-    method: "POST",
-    headers: auth,
-    body: JSON.stringify({ code: "000000" }),
-    setupRequest: (request) => ({ ...request, path: `/api/v2/org/${org}/totp-challenge/validation/${users[cursor++ % users.length]}` }),
+  "validate wrong code": [{ ...validation, setupRequest: wrongCodes(single) }, 200],
+  "validate correct code": [{
+    ...validation,
+    setupRequest: correctGenerator,
+    onResponse: (status, body) => { checked++; if (status === 200 && body.includes('"success":true')) accepted++; },
   }, 200],
+  "validate wrong code, 50 orgs": [{ ...validation, setupRequest: wrongCodes(spread) }, 200],
   "GET user": [{
     method: "GET",
     headers: auth,
-    setupRequest: (request) => ({ ...request, path: `/api/v2/org/${org}/users/${users[cursor++ % users.length]}` }),
+    setupRequest: (request) => {
+      const { org, user } = single[userCursor++ % single.length];
+      return { ...request, path: `/api/v2/org/${org}/users/${user}` };
+    },
   }, 200],
 };
 
-const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DURATION, users: USERS };
+const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DURATION, users: USERS, organizations: ORGANIZATIONS };
+const started = Date.now();
 for (const connections of [8, 32]) {
   for (const [name, [request, status]] of Object.entries(scenarios)) {
     const result = summary(await run(api.worker.url, connections, request), status);
     results.load[`${name} @${connections}`] = result;
-    console.log(`${name.padEnd(22)} ${String(connections).padStart(2)} conns: ${String(result.requests_per_second).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (errors ${result.errors}, timeouts ${result.timeouts}, other status ${result.unexpected_status})`);
+    console.log(`${name.padEnd(30)} ${String(connections).padStart(2)} conns: ${String(result.requests_per_second).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (errors ${result.errors}, timeouts ${result.timeouts}, other status ${result.unexpected_status})`);
   }
 }
+const elapsed = (Date.now() - started) / 1000;
+await new Promise((resolve) => setTimeout(resolve, 500));
 await api.dispose();
-results.cold_start_ms = Math.round(await coldStarts(5));
-console.log(`cold start (Miniflare construction to first 200, median of 5): ${results.cold_start_ms} ms`);
+
+// Every validation's log line: `… ValidateChallenge 200 d1=N objects=M`.
+const counted = lines.map((line) => line.match(/ ValidateChallenge \d+ d1=(\d+) objects=(\d+)/)).filter(Boolean);
+const withD1 = counted.filter((m) => Number(m[1]) > 0).length;
+// A cached entry is filled once per key and organization (Bench, the 50, Correct), and again
+// each time the cache age passes.
+const fills = 1 + 1 + ORGANIZATIONS + 1;
+results.per_validation = {
+  validations: counted.length,
+  d1_queries: counted.reduce((sum, m) => sum + Number(m[1]), 0),
+  with_a_d1_query: withD1,
+  cache_fills_allowed: fills * Math.ceil(elapsed / 60),
+  object_calls_max: Math.max(...counted.map((m) => Number(m[2]))),
+  object_calls_min: Math.min(...counted.map((m) => Number(m[2]))),
+};
+results.correct_codes = { checked, accepted };
+console.log(`per validation: ${JSON.stringify(results.per_validation)}; correct codes accepted ${accepted} of ${checked}`);
+
+results.cold_start_ms = await ourColdStart();
+results.hello_world_cold_start_ms = await helloWorldColdStart();
+console.log(`cold start (Miniflare construction to first answer, median of 5): ours ${results.cold_start_ms} ms (GET /health), JavaScript hello-world ${results.hello_world_cold_start_ms} ms`);
 results.sizes.worker = await size("../worker/build/index_bg.wasm");
 results.sizes["otp-web"] = await size("../crates/otp-web/pkg/otp_web_bg.wasm");
 console.log(`sizes: ${JSON.stringify(results.sizes)}`);

@@ -2,6 +2,7 @@
 //! log line (a warm validation makes none).
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use totp_domain::error::{Error, Result};
@@ -9,19 +10,28 @@ use totp_domain::sql::{ControlDb, Statement, Value};
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env};
 
-/// The `DB` binding, with a count of the queries sent through it.
+/// The `DB` binding, with a count of the queries sent through it for one request.
 pub struct D1 {
-    db: D1Database,
-    queries: Cell<u32>,
+    env: Env,
+    queries: Rc<Cell<u32>>,
 }
 
 impl D1 {
-    /// The database bound as `DB` (binding it sends no query).
-    pub fn new(env: &Env) -> Result<Self> {
-        Ok(Self {
-            db: env.d1("DB").map_err(storage_error)?,
-            queries: Cell::new(0),
-        })
+    /// The database bound as `DB` in `env`.
+    pub fn new(env: &Env) -> Self {
+        Self {
+            env: env.clone(),
+            queries: Rc::default(),
+        }
+    }
+
+    /// A handle that can outlive this borrow (for a cache fill that other requests may
+    /// await), whose queries count as this request's.
+    pub fn detached(&self) -> Self {
+        Self {
+            env: self.env.clone(),
+            queries: Rc::clone(&self.queries),
+        }
     }
 
     /// Queries sent so far.
@@ -31,9 +41,9 @@ impl D1 {
 
     fn prepare(&self, statement: &Statement) -> Result<D1PreparedStatement> {
         self.queries.set(self.queries.get() + 1);
+        let db: D1Database = self.env.d1("DB").map_err(storage_error)?;
         let params: Vec<JsValue> = statement.params.iter().map(js_value).collect();
-        self.db
-            .prepare(statement.sql.as_ref())
+        db.prepare(statement.sql.as_ref())
             .bind(&params)
             .map_err(storage_error)
     }

@@ -21,11 +21,13 @@ impl Input {
     /// Reads the body (or, for GET, the query string) of `request`.
     pub async fn read(request: &mut Request) -> Result<Self> {
         if request.method() == Method::Get {
-            let url = request
-                .url()
-                .map_err(|_| Error::BadRequest("invalid URL".into()))?;
+            // The query string is form-encoded; read it without a URL parser (smaller wasm).
+            let url = request.inner().url();
+            let query = url
+                .split_once('?')
+                .map_or("", |(_, rest)| rest.split('#').next().unwrap_or_default());
             return Ok(Self::from_pairs(
-                url.query_pairs()
+                form_urlencoded::parse(query.as_bytes())
                     .map(|(k, v)| (k.into_owned(), v.into_owned())),
             ));
         }

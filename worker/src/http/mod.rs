@@ -54,7 +54,6 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let mut objects = 0;
     let outcome = async {
         let input = Input::read(&mut request).await?;
-        let d1 = d1.as_ref().map_err(Clone::clone)?;
         let keys = keys(&env)?;
         let now = Date::now().as_millis() / 1000;
         let call = Call {
@@ -62,7 +61,8 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
             request: &request,
             input: &input,
             keys: &keys,
-            control: Control::new(d1, &keys, now),
+            d1: &d1,
+            control: Control::new(&d1, &keys, now),
             now,
             request_id: &request_id,
         };
@@ -75,7 +75,7 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     };
     // One line per request: the operation, never its arguments; the D1 queries and object
     // calls it made (a warm validation: 0 and 1).
-    let queries = d1.as_ref().map_or(0, D1::queries);
+    let queries = d1.queries();
     worker::console_log!(
         "{request_id} {method} {} {} d1={queries} objects={objects}",
         route.name(),
@@ -104,6 +104,7 @@ struct Call<'a> {
     request: &'a Request,
     input: &'a Input,
     keys: &'a Keys,
+    d1: &'a D1,
     control: Control<'a, D1>,
     now: u64,
     request_id: &'a str,
@@ -160,8 +161,8 @@ async fn serve(route: Route<'_>, call: &Call<'_>, objects: &mut u32) -> Result<R
             operator_route(route, call, objects).await
         }
         Route::Tenant(route) => {
-            let tenant =
-                control::authenticate(&call.control, &bearer(call.request)?, call.now).await?;
+            let token = bearer(call.request)?;
+            let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
             tenant_route(route, call, &tenant, objects).await
         }
         Route::OpenApi => Ok(respond::raw_json(OPENAPI).map_err(Error::internal)?),
@@ -278,11 +279,11 @@ async fn tenant_route(
             ok(page.map(organization_body))
         }
         TenantRoute::Organization(domain) => {
-            let organization = control::organization(control, tenant, domain, call.now).await?;
+            let organization = control::organization(call.d1, tenant, domain, call.now).await?;
             ok(organization_body(organization))
         }
         TenantRoute::Org(domain, route) => {
-            let organization = control::organization(control, tenant, domain, call.now).await?;
+            let organization = control::organization(call.d1, tenant, domain, call.now).await?;
             let command = org_command(route, input)?;
             *objects += 1;
             org_object::call(call.env, &organization, command, call.request_id).await

@@ -154,16 +154,14 @@ impl<D: ControlDb> Control<'_, D> {
     pub fn verify_token(&self, token: &str) -> Result<TokenClaims> {
         tokens::verify(self.keys.signing_key(), token, self.now)
     }
+}
 
-    /// The state of an API key as stored now, for the cache of the token check.
-    pub async fn key_state(&self, client_id: &str) -> Result<Option<KeyState>> {
-        Ok(store::api_key(self.db, client_id)
-            .await?
-            .map(|key| KeyState {
-                account_id: key.account_id,
-                revoked: key.revoked_at.is_some(),
-            }))
-    }
+/// The state of an API key as stored now, for the cache of the token check.
+pub async fn key_state(db: &impl ControlDb, client_id: &str) -> Result<Option<KeyState>> {
+    Ok(store::api_key(db, client_id).await?.map(|key| KeyState {
+        account_id: key.account_id,
+        revoked: key.revoked_at.is_some(),
+    }))
 }
 
 /// The tenant of verified `claims` whose key is in `state`; the same 401 otherwise.

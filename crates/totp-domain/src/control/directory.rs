@@ -56,13 +56,6 @@ impl<D: ControlDb> Control<'_, D> {
         ))
     }
 
-    /// The tenant's organization with this domain, as stored now.
-    pub async fn organization(&self, tenant: &Tenant, domain: &str) -> Result<Organization> {
-        store::organization(self.db, tenant, domain)
-            .await?
-            .ok_or(Error::NotFound("organization not found"))
-    }
-
     /// Any organization by id (operator).
     pub async fn organization_by_id(&self, id: &str) -> Result<Organization> {
         store::organization_by_id(self.db, id)
@@ -88,4 +81,15 @@ impl<D: ControlDb> Control<'_, D> {
     ) -> Result<Vec<Organization>> {
         store::all_organizations(self.db, after, limit).await
     }
+}
+
+/// The tenant's organization with this domain, as stored now.
+pub async fn organization(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    domain: &str,
+) -> Result<Organization> {
+    store::organization(db, tenant, domain)
+        .await?
+        .ok_or(Error::NotFound("organization not found"))
 }

@@ -1,13 +1,15 @@
 //! The control plane: accounts, their API keys and the organization directory, in D1. It is
 //! read-mostly: the hot path reads it through [`cache::TtlCache`]s of bounded age, so a warm
-//! request does not query it at all.
+//! request does not query it at all. The two reads of the hot path, [`key_state`] and
+//! [`organization`], are free functions so that a cache can run one read for many waiters.
 
 mod accounts;
 pub mod cache;
 mod directory;
 mod store;
 
-pub use accounts::{AccessToken, KeyState, NewApiKey, admit};
+pub use accounts::{AccessToken, KeyState, NewApiKey, admit, key_state};
+pub use directory::organization;
 
 use crate::keys::Keys;
 use crate::sql::ControlDb;

@@ -8,7 +8,7 @@ use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus, MAX_ENROL
 use crate::model::{Connection, Method};
 use crate::sql::Sql;
 
-use super::challenges::{AttemptKind, ValidationResult};
+use super::attempt::{AttemptKind, ValidationResult, code_expiry};
 use super::{OrgService, store};
 
 /// Recovery codes issued per first or forced enrollment.
@@ -152,9 +152,4 @@ fn totp(secret: &Secret, connection: &Connection) -> Result<Totp> {
         connection.period,
     )
     .map_err(Error::internal)
-}
-
-/// The last second at which a code generated at `now` is still accepted.
-pub(super) fn code_expiry(totp: &Totp, now: u64, skew: u8) -> u64 {
-    (totp.step(now) + 1 + u64::from(skew)) * totp.period() - 1
 }

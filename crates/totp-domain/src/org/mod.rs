@@ -3,6 +3,7 @@
 //! re-seal and export. Every operation is synchronous: it reads, decides, and commits its
 //! change with its audit event in one transaction, and nothing can run in between.
 
+mod attempt;
 mod audit;
 mod challenges;
 mod connection;
@@ -12,7 +13,8 @@ pub mod schema;
 pub mod store;
 mod users;
 
-pub use challenges::{ChallengeCreated, ValidationResult};
+pub use attempt::ValidationResult;
+pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;
 pub use enrollment::EnrollmentCreated;
 pub use operate::{Export, ResealReport};
