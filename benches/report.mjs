@@ -63,7 +63,7 @@ for (const [key, r] of Object.entries(api.load)) {
   lines.push(`| ${name} | ${conns} | ${fmt(r.requests_per_second)} | ${r.p50_ms} | ${r.p99_ms} | ${share("no-op (404 route)")} | ${share("one object hop")} | ${r.errors ?? "–"} / ${r.timeouts ?? "–"} / ${r.unexpected_status ?? r.unexpected} |`);
 }
 const per = api.per_validation;
-lines.push("", `Correct next-step codes accepted: ${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}. Per validation (from the Worker's log line of each of ${fmt(per.validations)}): ${fmt(per.d1_queries)} D1 queries in all, ${per.with_a_d1_query} validations with one (cache fills, at most ${per.cache_fills_allowed} expected), ${per.object_calls_min}–${per.object_calls_max} object call.`, "");
+lines.push("", `Correct next-step codes accepted: ${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}. Per validation (from the Worker's log line of each of ${fmt(per.validations)}): ${fmt(per.d1_queries)} D1 queries in all, ${per.with_a_d1_query} validations with one (cache fills: first misses, at most one per connection, and renewals; at most ${per.cache_fills_allowed} allowed), ${per.object_calls_min}–${per.object_calls_max} object call.`, "");
 const rate = (name) => load(name, 8).requests_per_second;
 for (const name of ["validate wrong code", "validate correct code", "validate wrong code, 50 orgs"]) {
   const noop = rate(name) / rate("no-op (404 route)"), hop = rate(name) / rate("one object hop");

@@ -75,3 +75,16 @@ test("a key revoked elsewhere stops working within the cache age", async () => {
   assert.equal(status, 401, `still served ${delay} s after the revocation`);
   assert.ok(delay <= CACHE_SECONDS + 1.5, `refused only after ${delay} s`);
 });
+
+test("requests that miss the caches together all succeed (no I/O shared across requests)", async () => {
+  // Workers bind I/O to the request that started it: a cache fill awaited by other requests
+  // fails them with 500s under load. Each round starts from entries no request has read yet.
+  for (let round = 0; round < 5; round++) {
+    const key = (await api.operator("POST", "/admin/accounts/hot-co/api-keys", { json: { environment: "sandbox" } })).body;
+    const token = await api.tokenFor("hot-co", key);
+    const fresh = (await api.call("POST", "/api/v2/organizations", { json: { name: `Cold ${round}` }, token })).body.domain;
+    const answers = await Promise.all(Array.from({ length: 40 }, () =>
+      api.call("GET", `/api/v2/org/${fresh}/totp-connection`, { token })));
+    assert.deepEqual([...new Set(answers.map((r) => r.status))], [200], JSON.stringify(answers.find((r) => r.status !== 200)?.body));
+  }
+});

@@ -2,7 +2,6 @@
 //! log line (a warm validation makes none).
 
 use std::cell::Cell;
-use std::rc::Rc;
 
 use serde::de::DeserializeOwned;
 use totp_domain::error::{Error, Result};
@@ -13,24 +12,15 @@ use worker::{D1Database, D1PreparedStatement, Env};
 /// The `DB` binding, with a count of the queries sent through it for one request.
 pub struct D1 {
     env: Env,
-    queries: Rc<Cell<u32>>,
+    queries: Cell<u32>,
 }
 
 impl D1 {
-    /// The database bound as `DB` in `env`.
+    /// The database bound as `DB` in `env`, reached on first use.
     pub fn new(env: &Env) -> Self {
         Self {
             env: env.clone(),
-            queries: Rc::default(),
-        }
-    }
-
-    /// A handle that can outlive this borrow (for a cache fill that other requests may
-    /// await), whose queries count as this request's.
-    pub fn detached(&self) -> Self {
-        Self {
-            env: self.env.clone(),
-            queries: Rc::clone(&self.queries),
+            queries: Cell::new(0),
         }
     }
 

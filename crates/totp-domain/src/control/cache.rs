@@ -16,12 +16,33 @@ pub fn configured_age(value: Option<&str>) -> u64 {
         .map_or(MAX_AGE, |age| age.min(MAX_AGE))
 }
 
-/// Entries answered until `max_age` seconds after they were read.
+/// Entries answered until `max_age` seconds after they were read. In the last sixth of that
+/// age one caller is asked to read the entry again while the others keep using it, so a busy
+/// isolate renews an entry with one read instead of letting every request miss at once.
 #[derive(Debug)]
 pub struct TtlCache<V> {
     max_age: u64,
     capacity: usize,
-    entries: HashMap<String, (V, u64)>,
+    entries: HashMap<String, Entry<V>>,
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    value: V,
+    read_at: u64,
+    renewing: bool,
+}
+
+/// What the cache has for a key at an instant.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<V> {
+    /// Young enough: use it.
+    Fresh(V),
+    /// Valid, but due to be read again: this caller reads it (others get `Fresh` meanwhile)
+    /// and may use this value if the read fails.
+    Renew(V),
+    /// Absent, or as old as the cache's age: read it.
+    Missing,
 }
 
 impl<V: Clone> TtlCache<V> {
@@ -34,10 +55,20 @@ impl<V: Clone> TtlCache<V> {
         }
     }
 
-    /// The entry for `key` if it was read less than the cache's age before `now`.
-    pub fn get(&self, key: &str, now: u64) -> Option<V> {
-        let (value, read_at) = self.entries.get(key)?;
-        (now < read_at.saturating_add(self.max_age) && now >= *read_at).then(|| value.clone())
+    /// The entry for `key` at `now`: never one read `max_age` or more seconds before `now`.
+    pub fn lookup(&mut self, key: &str, now: u64) -> Lookup<V> {
+        let Some(entry) = self.entries.get_mut(key) else {
+            return Lookup::Missing;
+        };
+        let expires = entry.read_at.saturating_add(self.max_age);
+        if now < entry.read_at || now >= expires {
+            return Lookup::Missing;
+        }
+        if now >= expires - self.max_age / 6 && !entry.renewing {
+            entry.renewing = true;
+            return Lookup::Renew(entry.value.clone());
+        }
+        Lookup::Fresh(entry.value.clone())
     }
 
     /// Remembers `value`, read from the database at `now`. A full cache is emptied first: a
@@ -46,7 +77,19 @@ impl<V: Clone> TtlCache<V> {
         if self.entries.len() >= self.capacity && !self.entries.contains_key(&key) {
             self.entries.clear();
         }
-        self.entries.insert(key, (value, now));
+        let entry = Entry {
+            value,
+            read_at: now,
+            renewing: false,
+        };
+        self.entries.insert(key, entry);
+    }
+
+    /// A renewal's read failed: the next lookup may try again.
+    pub fn renewal_failed(&mut self, key: &str) {
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.renewing = false;
+        }
     }
 
     /// Forgets `key` (after a change made by this isolate).
@@ -74,21 +117,50 @@ mod tests {
         assert_eq!(configured_age(Some("soon")), 60);
     }
 
+    use Lookup::{Fresh, Missing, Renew};
+
     #[test]
     fn entries_are_answered_until_their_age_and_never_after() {
         let mut cache = TtlCache::new(60, 10);
         cache.insert("k".into(), 1, 1000);
-        assert_eq!(cache.get("k", 1000), Some(1));
-        assert_eq!(cache.get("k", 1059), Some(1));
-        assert_eq!(cache.get("k", 1060), None);
-        assert_eq!(cache.get("other", 1000), None);
+        assert_eq!(cache.lookup("k", 1000), Fresh(1));
+        assert_eq!(cache.lookup("k", 1049), Fresh(1));
+        assert_eq!(cache.lookup("k", 1060), Missing);
+        assert_eq!(cache.lookup("other", 1000), Missing);
+    }
+
+    #[test]
+    fn one_caller_renews_in_the_last_sixth_while_the_others_use_the_entry() {
+        let mut cache = TtlCache::new(60, 10);
+        cache.insert("k".into(), 1, 1000);
+        assert_eq!(cache.lookup("k", 1050), Renew(1));
+        assert_eq!(cache.lookup("k", 1051), Fresh(1));
+        assert_eq!(cache.lookup("k", 1059), Fresh(1));
+        assert_eq!(
+            cache.lookup("k", 1060),
+            Missing,
+            "renewing never stretches the age"
+        );
+        cache.insert("k".into(), 2, 1055);
+        assert_eq!(cache.lookup("k", 1060), Fresh(2));
+        assert_eq!(cache.lookup("k", 1105), Renew(2));
+    }
+
+    #[test]
+    fn a_failed_renewal_lets_the_next_caller_try() {
+        let mut cache = TtlCache::new(60, 10);
+        cache.insert("k".into(), 1, 1000);
+        assert_eq!(cache.lookup("k", 1055), Renew(1));
+        cache.renewal_failed("k");
+        assert_eq!(cache.lookup("k", 1056), Renew(1));
+        cache.renewal_failed("gone");
     }
 
     #[test]
     fn an_entry_from_the_future_is_not_trusted() {
         let mut cache = TtlCache::new(60, 10);
         cache.insert("k".into(), 1, 1000);
-        assert_eq!(cache.get("k", 999), None);
+        assert_eq!(cache.lookup("k", 999), Missing);
     }
 
     #[test]
@@ -96,10 +168,10 @@ mod tests {
         let mut cache = TtlCache::new(60, 10);
         cache.insert("k".into(), 1, 1000);
         cache.remove("k");
-        assert_eq!(cache.get("k", 1000), None);
+        assert_eq!(cache.lookup("k", 1000), Missing);
         cache.insert("k".into(), 2, 1000);
         cache.set_max_age(0);
-        assert_eq!(cache.get("k", 1000), None);
+        assert_eq!(cache.lookup("k", 1000), Missing);
     }
 
     #[test]
@@ -108,10 +180,14 @@ mod tests {
         cache.insert("a".into(), 1, 0);
         cache.insert("b".into(), 2, 0);
         cache.insert("b".into(), 3, 0);
-        assert_eq!(cache.get("a", 0), Some(1), "replacing a key does not evict");
+        assert_eq!(
+            cache.lookup("a", 0),
+            Fresh(1),
+            "replacing a key does not evict"
+        );
         cache.insert("c".into(), 4, 0);
-        assert_eq!(cache.get("a", 0), None);
-        assert_eq!(cache.get("c", 0), Some(4));
+        assert_eq!(cache.lookup("a", 0), Missing);
+        assert_eq!(cache.lookup("c", 0), Fresh(4));
         assert_eq!(cache.entries.len(), 1);
     }
 }
