@@ -9,7 +9,8 @@ use crate::sql::{Sql, Statement};
 /// Each version's statements, in order; the schema's version is the length of this list.
 /// Never edit a released version: append one.
 pub const MIGRATIONS: &[&[&str]] = &[
-    // 1: users, the TOTP connection, factors, recovery codes, challenges, the audit trail.
+    // 1: users, the TOTP connection, factors, recovery codes, challenges, the audit trail
+    // (append-only, never deleted: its rowid grows without AUTOINCREMENT's extra write).
     // Secrets are never stored in clear: TOTP secrets sealed with AES-256-GCM, recovery codes
     // as HMAC-SHA-256 (binary values as base64).
     &[
@@ -63,7 +64,7 @@ pub const MIGRATIONS: &[&[&str]] = &[
             expires_at  INTEGER NOT NULL
         ) STRICT",
         "CREATE TABLE audit_events (
-            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            id       INTEGER PRIMARY KEY,
             at       INTEGER NOT NULL,
             event    TEXT NOT NULL,
             user_id  TEXT,

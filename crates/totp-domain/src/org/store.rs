@@ -222,13 +222,17 @@ pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
         .transpose()
 }
 
-/// Writes a factor, creating or replacing it.
+/// Writes a factor, creating it or updating it in place.
 pub fn save_factor(f: &Factor) -> Statement {
     let e = &f.enrollment;
     stmt!(
         format!(
-            "INSERT OR REPLACE INTO factors ({FACTOR_COLUMNS}, key_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            "INSERT INTO factors ({FACTOR_COLUMNS}, key_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+             ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
+               sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, last_step = ?9, \
+               failures = ?10, locked_until = ?11, enrollments = ?12, recovery_used_at = ?13, \
+               reenrollment_required = ?14, key_id = ?15"
         ),
         &f.user_id,
         f.generation,
