@@ -5,7 +5,8 @@
 //! - `control`: the control plane in D1 (accounts, API keys, the organization directory)
 //!   read through per-isolate caches of bounded age;
 //! - `org_object`: the per-organization Durable Object, running the domain over its own
-//!   SQLite storage.
+//!   SQLite storage;
+//! - `wire` (JSON bodies, the error shape) and `secrets` (the Worker's keys), used by both.
 //!
 //! A tenant request walks down once: http → (cache) → one organization object → back.
 
@@ -15,3 +16,7 @@ mod control;
 mod http;
 #[cfg(target_arch = "wasm32")]
 mod org_object;
+#[cfg(target_arch = "wasm32")]
+mod secrets;
+#[cfg(target_arch = "wasm32")]
+mod wire;

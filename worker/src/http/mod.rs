@@ -2,9 +2,7 @@
 //! control plane answers from D1 (through caches); everything under an organization is one
 //! call into that organization's object.
 
-pub mod bodies;
 mod body;
-pub mod respond;
 mod routes;
 
 use serde_json::json;
@@ -19,7 +17,9 @@ use worker::{Context, Date, Env, Request, Response, event};
 
 use crate::control::{self, D1};
 use crate::org_object::{self, OrgCommand};
-use bodies::{api_key_body, organization_body};
+use crate::secrets::keys;
+use crate::wire::bodies::{api_key_body, organization_body};
+use crate::wire::respond;
 use body::Input;
 use routes::{OperatorRoute, OrgRoute, Route, TenantRoute, allowed_methods, route};
 
@@ -82,20 +82,6 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         response.status_code()
     );
     Ok(response)
-}
-
-/// The Worker's keys, from its secrets.
-pub fn keys(env: &Env) -> Result<Keys> {
-    let secret = |name: &str| {
-        env.secret(name)
-            .map(|value| value.to_string())
-            .map_err(|_| Error::internal(format!("the Worker secret {name} is not set")))
-    };
-    Keys::from_config(
-        &secret("SECRET_SEALING_KEYS")?,
-        &secret("TOKEN_SIGNING_KEY")?,
-        &secret("RECOVERY_HASH_KEY")?,
-    )
 }
 
 /// What every handler needs of one request.

@@ -8,7 +8,7 @@ use totp_domain::model::{Organization, PageRequest};
 use totp_domain::org::{ConnectionUpdate, NewUser, OrgService};
 use totp_domain::sql::Sql;
 
-use crate::http::bodies::{connection_body, user_body};
+use crate::wire::bodies::{connection_body, user_body};
 
 /// One call into an organization's object.
 #[derive(Debug, Serialize, Deserialize)]

@@ -21,7 +21,8 @@ use worker::{
 
 pub use command::{OrgCall, OrgCommand};
 
-use crate::http::{keys, respond};
+use crate::secrets::keys;
+use crate::wire::respond;
 use sql::ObjectSql;
 
 /// The binding of the objects' namespace in wrangler.toml.
