@@ -9,3 +9,13 @@ export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
 cd "$root/worker"
 worker-build --release
+
+# The Worker's size budget, enforced where it is built (as otp-web's is in `make web`).
+budget=358400
+wasm="$root/worker/build/index_bg.wasm"
+size=$(gzip -9c "$wasm" | wc -c)
+printf 'worker wasm: %s bytes, %s bytes gzip -9 (budget %s)\n' "$(stat -c %s "$wasm")" "$size" "$budget"
+if [ "$size" -gt "$budget" ]; then
+    echo "build-worker: the Worker is over its gzip budget of $budget bytes" >&2
+    exit 1
+fi
