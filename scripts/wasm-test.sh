@@ -19,6 +19,11 @@ case $runtime in
         ;;
     *) echo "usage: $0 node|chromium CRATE_DIR" >&2; exit 2 ;;
 esac
+# Every test must have run: none ignored, none filtered out.
+if grep -E 'test result: .*; [1-9][0-9]* (ignored|filtered out)' "$log" >&2; then
+    echo "wasm-test: tests of $crate were ignored or filtered out in $runtime" >&2
+    exit 1
+fi
 passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{ sum += $4 } END { print sum + 0 }')
 [ "$passed" -gt 0 ] || { echo "wasm-test: no test passed for $crate in $runtime" >&2; exit 1; }
 echo "wasm-test: $crate in $runtime: $passed passed, 0 failed"

@@ -19,14 +19,14 @@ const RATE = Number(process.env.SOAK_RATE ?? 50);
 // above that: a leak in the Worker, growing with every request, still crosses it.
 const MAX_RSS_MB = Number(process.env.SOAK_MAX_RSS_MB ?? 1024);
 
+/** The resident memory of `pids` in MB; throws if one cannot be read (the bound would then hold
+ * by measuring nothing). */
 function workerdRssMb(pids) {
+  if (pids.length === 0) throw new Error("no workerd process to measure");
   return pids.reduce((sum, pid) => {
-    try {
-      const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]);
-      return sum + kb / 1024;
-    } catch {
-      return sum;
-    }
+    const rss = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/);
+    if (!rss) throw new Error(`workerd ${pid} reports no VmRSS`);
+    return sum + Number(rss[1]) / 1024;
   }, 0);
 }
 

@@ -3,6 +3,21 @@ import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
 import { codeAtStep, currentStep } from "./totp.mjs";
 
+/**
+ * How many answers of a race are of each kind: a success, a refused code (200, success
+ * false), a 429; anything else is listed in `other`.
+ */
+export function outcomes(results) {
+  const count = { success: 0, refused: 0, throttled: 0, other: [] };
+  for (const r of results) {
+    if (r.status === 200 && r.body.success === true) count.success++;
+    else if (r.status === 200 && r.body.success === false) count.refused++;
+    else if (r.status === 429 && r.body.error === "too_many_attempts") count.throttled++;
+    else count.other.push([r.status, r.body]);
+  }
+  return count;
+}
+
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
 export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog } = {}) {
   const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog });

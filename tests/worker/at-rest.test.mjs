@@ -50,9 +50,11 @@ test("no secret in the persisted D1, KV and object files or in the logs", async 
     for (const [name, needle] of needles) assert.equal(bytes.indexOf(needle), -1, `${name} found in ${path}`);
     if (/OrgObject/.test(path) && bytes.indexOf(Buffer.from(user)) !== -1) objectFiles.push(path);
   }
-  assert.ok(count > 0 && scanned > 0, "nothing was persisted");
+  assert.ok(count > 0 && scanned >= 64 * 1024, `only ${scanned} bytes in ${count} files were persisted`);
   assert.ok(objectFiles.length > 0, "no file of the organization's object holding its user was scanned");
   const logText = Buffer.from(logs.join(""));
+  const requestLines = logs.join("").split("\n").filter((line) => / d1=\d+ objects=\d+$/.test(line));
+  assert.ok(requestLines.length >= 10, `only ${requestLines.length} request lines of the Worker were captured`);
   for (const [name, needle] of [...needles, ["a used code", Buffer.from(codeAtStep(secret, step + 1))]]) {
     assert.equal(logText.indexOf(needle), -1, `${name} found in the logs`);
   }
