@@ -9,17 +9,19 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-placeholder=$(grep -n "REPLACE_WITH_$(echo "$env" | tr a-z A-Z)_" wrangler.toml || true)
+# DEPLOY_CONFIG names another configuration (the tests use a copy); wrangler.toml by default.
+config=${DEPLOY_CONFIG:-wrangler.toml}
+placeholder=$(grep -n "REPLACE_WITH_$(echo "$env" | tr a-z A-Z)_" "$config" || true)
 if [ -n "$placeholder" ]; then
-    echo "deploy: wrangler.toml still has placeholder ids for $env:" >&2
+    echo "deploy: $config still has placeholder ids for $env:" >&2
     echo "$placeholder" >&2
     echo "Create the resources (README.md, 'Deploy to Cloudflare') and paste their ids." >&2
     exit 1
 fi
-if ! wrangler whoami 2>&1 | grep -q "You are logged in"; then
+if ! wrangler whoami --config "$config" 2>&1 | grep -q "You are logged in"; then
     echo "deploy: wrangler is not logged in to Cloudflare: run 'npx wrangler login' first." >&2
     exit 1
 fi
 
-wrangler d1 migrations apply "headless-totp-$env" --remote --env "$env"
-wrangler deploy --env "$env"
+wrangler d1 migrations apply "headless-totp-$env" --remote --env "$env" --config "$config"
+wrangler deploy --env "$env" --config "$config"

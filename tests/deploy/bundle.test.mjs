@@ -2,8 +2,10 @@
 // check that it builds, that its wasm is the optimised Worker, and that it fits the limits.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { readFile, readdir, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
@@ -49,13 +51,44 @@ for (const env of ["staging", "production"]) {
   });
 }
 
-test("deploying refuses placeholder ids before touching anything", () => {
-  let failure;
+/**
+ * Runs scripts/deploy.sh against a copy of wrangler.toml, with a stand-in `wrangler` first on
+ * PATH that records its arguments and never reaches Cloudflare: the refusals are proved without
+ * any path to a real account, whatever this machine is logged in to.
+ */
+async function deployWith(edit) {
+  const dir = await mkdtemp(join(tmpdir(), "totp-deploy-"));
   try {
-    execFileSync("bash", ["scripts/deploy.sh", "staging"], { cwd: root, encoding: "utf8", stdio: "pipe" });
-  } catch (error) {
-    failure = error;
+    const config = join(dir, "wrangler.toml");
+    await writeFile(config, edit(await readFile(`${root}/wrangler.toml`, "utf8")));
+    const calls = join(dir, "calls");
+    await mkdir(join(dir, "bin"));
+    const standIn = join(dir, "bin", "wrangler");
+    await writeFile(standIn, `#!/bin/sh\necho "$*" >> "${calls}"\necho "You are not authenticated. Please run wrangler login."\nexit 1\n`);
+    await chmod(standIn, 0o755);
+    const run = spawnSync("bash", ["scripts/deploy.sh", "staging"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, DEPLOY_CONFIG: config, PATH: `${join(dir, "bin")}:${process.env.PATH}` },
+    });
+    const called = await readFile(calls, "utf8").catch(() => "");
+    return { status: run.status, stderr: run.stderr, called: called.split("\n").filter(Boolean) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  assert.ok(failure, "deploy.sh succeeded with placeholder ids");
-  assert.match(failure.stderr, /placeholder ids for staging/);
+}
+
+test("deploying refuses placeholder ids before calling wrangler at all", async () => {
+  const run = await deployWith((config) => config);
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /placeholder ids for staging/);
+  assert.deepEqual(run.called, []);
+});
+
+test("deploying with real ids refuses when wrangler is not logged in, after whoami only", async () => {
+  const run = await deployWith((config) => config.replace(/REPLACE_WITH_STAGING_[A-Z0-9_]+/g, "0123456789abcdef"));
+  assert.equal(run.status, 1, run.stderr);
+  assert.match(run.stderr, /not logged in/);
+  assert.equal(run.called.length, 1, run.called.join("\n"));
+  assert.match(run.called[0], /^whoami --config /);
 });
