@@ -210,6 +210,12 @@ mod tests {
     }
 
     #[test]
+    fn one_recovery_code_a_day_and_five_reenrollments_after_the_first() {
+        assert_eq!(RECOVERY_INTERVAL, 86_400);
+        assert_eq!(MAX_ENROLLMENTS, 6);
+    }
+
+    #[test]
     fn a_new_factor_is_pending_with_a_clean_record() {
         let factor = factor();
         assert_eq!(factor.status, FactorStatus::Pending);

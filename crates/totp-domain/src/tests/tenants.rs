@@ -69,6 +69,17 @@ fn the_moved_tables_are_gone_from_d1() {
 }
 
 #[test]
+fn the_health_check_reaches_the_database() {
+    let plane = ControlPlane::new();
+    block_on(plane.at(T0).ping()).unwrap();
+    let empty = Sqlite::open();
+    assert!(matches!(
+        block_on(Control::new(&empty, &plane.keys, T0).ping()),
+        Err(Error::Internal(_))
+    ));
+}
+
+#[test]
 fn organizations_get_unique_domains_per_account_and_environment() {
     let plane = ControlPlane::new();
     let control = plane.at(T0);
