@@ -1,4 +1,5 @@
 // A client for the API under test: JSON by default, or the bodies the guide's curls send.
+import { conformanceProblems } from "./conformance.mjs";
 import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
 import { codeAtStep, currentStep } from "./totp.mjs";
@@ -94,7 +95,19 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
       if (!validated.body.success) throw new Error(`enrollment of ${email} failed: ${JSON.stringify(validated.body)}`);
       return { user, secret: enrollment.secret, step, recoveryCodes: enrollment.recovery_codes.split("\n") };
     },
-    dispose: () => worker.dispose(),
+    /**
+     * Stops the Worker after checking every exchange of this suite against the served OpenAPI
+     * document (see conformance.mjs); throws what disagrees, so the suite fails.
+     */
+    async dispose() {
+      let problems = [];
+      if (api.log.length > 0) {
+        const doc = JSON.parse(await (await worker.fetch("/openapi.json")).text());
+        problems = conformanceProblems(doc, api.log);
+      }
+      await worker.dispose();
+      if (problems.length > 0) throw new Error(`responses outside the OpenAPI document:\n${problems.join("\n")}`);
+    },
   };
   return api;
 }

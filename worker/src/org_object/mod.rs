@@ -59,10 +59,12 @@ impl DurableObject for OrgObject {
         if request.path() == "/ping" {
             return respond::json(200, &json!({ "status": "ok" }));
         }
-        // The only await: reading the call, before any state is touched.
-        let call = request.json::<OrgCall>().await;
-        let outcome = call
+        // The only await: reading the call, before any state is touched. Parsed in Rust, so
+        // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
+        let text = request.text().await;
+        let outcome = text
             .map_err(Error::internal)
+            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(Error::internal))
             .and_then(|call| self.serve(call));
         match outcome {
             Ok((status, body)) => respond::json(status, &body),
