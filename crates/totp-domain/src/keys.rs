@@ -184,6 +184,28 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn key_ids_and_lengths_are_checked() {
+        let key = |byte: u8, len: usize| STANDARD.encode(vec![byte; len]);
+        let with_id =
+            |id: &str| Keys::from_config(&format!("{id}:{}", key(1, 32)), &key(3, 32), &key(4, 32));
+        assert!(with_id("").is_err());
+        assert!(with_id(&"k".repeat(33)).is_err());
+        assert_eq!(
+            with_id(&"k".repeat(32)).unwrap().current_key_id(),
+            "k".repeat(32)
+        );
+        let sealing = format!("k1:{}", key(1, 32));
+        assert!(Keys::from_config(&sealing, &key(3, 31), &key(4, 32)).is_err());
+        assert!(Keys::from_config(&sealing, &key(3, 32), &key(4, 31)).is_err());
+        assert!(Keys::from_config(&sealing, &key(3, 64), &key(4, 32)).is_ok());
+    }
+
+    #[test]
+    fn the_signing_key_is_the_configured_one() {
+        assert_eq!(keys().signing_key(), [3u8; 32]);
+    }
+
+    #[test]
     fn configuration_errors_never_echo_key_material() {
         let error = Keys::from_config("nocolon", "x", "y").err().unwrap();
         assert!(!format!("{error:?}").contains("nocolon"));

@@ -243,3 +243,36 @@ impl PageRequest {
         u64::from(self.page - 1) * u64::from(self.per_page)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_skips_the_pages_before_it() {
+        let page = |page, per_page| PageRequest { page, per_page };
+        assert_eq!(page(1, 10).offset(), 0);
+        assert_eq!(page(3, 10).offset(), 20);
+        assert_eq!(page(2, 7).offset(), 7);
+    }
+
+    #[test]
+    fn pages_link_to_their_neighbours() {
+        let request = PageRequest {
+            page: 2,
+            per_page: 2,
+        };
+        let page = Page::new(vec!["c", "d"], 5, request);
+        assert_eq!((page.previous_page, page.next_page), (Some(1), Some(3)));
+        let last = Page::new(
+            vec!["e"],
+            5,
+            PageRequest {
+                page: 3,
+                per_page: 2,
+            },
+        );
+        assert_eq!(last.next_page, None);
+        assert_eq!(last.map(str::len).data, vec![1]);
+    }
+}

@@ -99,6 +99,14 @@ mod tests {
     }
 
     #[test]
+    fn tokens_live_fifteen_minutes() {
+        let key = b"k".repeat(32);
+        let token = issue(&key, claims(), 1_000).unwrap();
+        assert!(verify(&key, &token, 1_000 + 900).is_ok());
+        assert!(verify(&key, &token, 1_000 + 900 + 6).is_err());
+    }
+
+    #[test]
     fn forged_and_foreign_tokens_are_refused() {
         let key = b"k".repeat(32);
         let token = issue(&key, claims(), 1_000).unwrap();

@@ -124,4 +124,30 @@ mod tests {
         assert!(text("n", "   ", 10).is_err());
         assert!(text("n", "a\u{0}b", 10).is_err());
     }
+
+    #[test]
+    fn text_is_trimmed_and_bounded_in_characters() {
+        assert_eq!(text("n", " éé ", 2), Ok("éé".to_owned()));
+        assert!(matches!(
+            text("n", "ééé", 2),
+            Err(Error::Invalid { field: "n", .. })
+        ));
+        assert_eq!(optional_text("n", Some(" x "), 5), Ok(Some("x".to_owned())));
+        assert_eq!(optional_text("n", Some("  "), 5), Ok(None));
+        assert_eq!(optional_text("n", None, 5), Ok(None));
+        assert!(optional_text("n", Some("toolong"), 5).is_err());
+    }
+
+    #[test]
+    fn an_email_needs_a_local_part_without_spaces_and_a_dotted_domain() {
+        for bad in [
+            "@b.co", "a b@b.co", "a@nodot", "a@-b.co", "a@b..co", "ab.co",
+        ] {
+            assert!(email("e", bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            email("e", " A.b+c@Sub.B.co "),
+            Ok("A.b+c@Sub.B.co".to_owned())
+        );
+    }
 }

@@ -65,7 +65,9 @@ fn user_fields_are_checked_and_named() {
     };
     let user = org.at(T0).create_user(full).unwrap();
     assert_eq!(user.profile.email, "a@b.co");
+    assert_eq!(user.profile.given_name.as_deref(), Some("Émilie"));
     assert_eq!(user.profile.family_name, None);
+    assert_eq!(user.profile.phone_number.as_deref(), Some("+33612345678"));
     assert_eq!(org.at(T0).user(&user.id).unwrap(), user);
 }
 
@@ -74,7 +76,11 @@ fn users_are_paginated_with_totals() {
     let org = Org::new();
     org.with_user();
     for n in 0..4 {
-        org.user(&format!("u{n}@example.com"));
+        let new = NewUser {
+            email: Some(format!("u{n}@example.com")),
+            ..Default::default()
+        };
+        org.at(T0 + 1 + n).create_user(new).unwrap();
     }
     let page = org
         .at(T0)
@@ -91,6 +97,16 @@ fn users_are_paginated_with_totals() {
             page.previous_page
         ),
         (2, 5, Some(3), Some(1))
+    );
+    let emails: Vec<&str> = page
+        .data
+        .iter()
+        .map(|user| user.profile.email.as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        ["u1@example.com", "u2@example.com"],
+        "oldest first, after the first page"
     );
 }
 
