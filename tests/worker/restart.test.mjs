@@ -30,7 +30,7 @@ test("a lockout and an accepted step survive a restart of the runtime", async ()
 
   api = await startApi({ secrets, persistTo: state, migrate: false });
   api.token = token;
-  const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } });
+  const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, currentStep() + 1) } });
   assert.equal(locked.status, 429);
   const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
   assert.deepEqual({ failures: factor.failures, last_step: factor.last_step }, { failures: 2, last_step: step });

@@ -2,7 +2,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { outcomes, startApi } from "../support/api.mjs";
-import { codeAtStep } from "../support/totp.mjs";
+import { codeAtStep, currentStep } from "../support/totp.mjs";
 
 let api, keys;
 before(async () => {
@@ -59,7 +59,7 @@ test("parallel wrong guesses are all counted and cannot outrun the lockout", asy
   assert.equal(throttled[0].body.error, "too_many_attempts");
   // A new challenge does not lift the lockout.
   await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
-  const afterChallenge = await validate(org, user, codeAtStep(secret, step + 1));
+  const afterChallenge = await validate(org, user, codeAtStep(secret, currentStep() + 1));
   assert.equal(afterChallenge.status, 429);
   const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
   assert.equal(factor.failures, 5);
