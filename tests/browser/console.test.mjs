@@ -118,6 +118,9 @@ test("the console runs the guide's flow in Chromium", async () => {
 });
 
 test("the console works at phone width without horizontal scrolling", async () => {
+  // Its own page at the phone viewport, whatever the test before it did.
+  await page.goto(`${api.worker.url}/`);
+  await page.waitForLoadState("load");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${overflow}px of horizontal overflow`);
 });

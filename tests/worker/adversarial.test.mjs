@@ -134,14 +134,18 @@ test("concurrent enrollments of one user leave one consistent factor", async () 
 test("alternating wrong recovery codes and wrong TOTP codes share one failure count", async () => {
   const victim = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "v@hostile.test" } } })).body.id;
   await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 4 } });
-  const { secret: victimSecret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: victim } })).body;
-  const now = currentStep();
-  await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${victim}`, { json: { code: codeAtStep(victimSecret, now) } });
-  const guesses = ["000000", "aaaa-bbbb-cccc-dddd", "111111", "eeee-ffff-gggg-hhhh", "222222"];
-  const statuses = [];
-  for (const code of guesses) {
-    statuses.push((await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${victim}`, { json: { code } })).status);
+  try {
+    const { secret: victimSecret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: victim } })).body;
+    const now = currentStep();
+    await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${victim}`, { json: { code: codeAtStep(victimSecret, now) } });
+    const guesses = ["000000", "aaaa-bbbb-cccc-dddd", "111111", "eeee-ffff-gggg-hhhh", "222222"];
+    const statuses = [];
+    for (const code of guesses) {
+      statuses.push((await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${victim}`, { json: { code } })).status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+  } finally {
+    // Shared by the other tests of this file: restored even when this one fails.
+    await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 20 } });
   }
-  assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
-  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 20 } });
 });

@@ -87,11 +87,15 @@ test("tokens: missing, forged, other-environment and revoked", async () => {
 });
 
 test("one account never reaches another's organizations", async () => {
+  // Its own organization, seen by its owner first, so the 404 below means isolation.
+  const owned = (await api.call("POST", "/api/v2/organizations", { json: { name: "Owned Elsewhere" } })).body.domain;
+  assert.equal((await api.call("GET", `/api/v2/organizations/${owned}`)).status, 200);
   await api.operator("POST", "/admin/accounts", { json: { domain: "other" } });
   const key = (await api.operator("POST", "/admin/accounts/other/api-keys", { json: { environment: "sandbox" } })).body;
   const token = await api.tokenFor("other", key);
-  const response = await api.call("GET", "/api/v2/organizations/sandbox-only", { token });
+  const response = await api.call("GET", `/api/v2/organizations/${owned}`, { token });
   assert.equal(response.status, 404);
+  assert.equal((await api.call("GET", `/api/v2/org/${owned}/users`, { token })).status, 404);
   const wrongDomain = await api.call("POST", "/oauth/token", {
     token: null,
     json: { grant_type: "client_credentials", domain: "acme", client_id: key.client_id, client_secret: key.client_secret },
