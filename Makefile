@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev deploy keys bench soak test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker web
+.PHONY: help setup dev deploy keys bench soak test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -48,6 +48,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy --workspace --all-targets --locked $(WASM) -- -D warnings
+	cargo clippy -p totp-worker --locked $(WASM) --features test-clock -- -D warnings
 
 test-native:
 	cargo test --workspace --locked
@@ -62,6 +63,10 @@ test-wasm:
 worker:
 	scripts/build-worker.sh
 
+# The Worker with the test clock (worker/build-test/), for the workerd tests of time rules.
+worker-test:
+	scripts/build-worker.sh test
+
 export SCHEMATHESIS := $(CURDIR)/.tools/venv/bin/schemathesis
 
 # Every operation fuzzed from the OpenAPI document (a few examples each; `make soak`: many).
@@ -75,7 +80,7 @@ soak: setup worker
 	node --test --test-timeout=1200000 --test-force-exit tests/soak/soak.mjs
 
 # The worker on workerd (Miniflare), from tests/.
-test-worker: worker
+test-worker: worker worker-test
 	node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit 'tests/worker/*.test.mjs'
 
 # The browser package for pages (--target web, also copied into www/) and for Node or
@@ -98,5 +103,5 @@ test-browser: worker web
 	node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
 
 # The exact upload of each environment (wrangler deploy --dry-run), checked offline.
-test-bundle: web
+test-bundle: web worker-test
 	node --test --test-timeout=300000 'tests/deploy/*.test.mjs'

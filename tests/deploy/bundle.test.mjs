@@ -39,6 +39,10 @@ for (const env of ["staging", "production"]) {
     const raw = await readFile(`${root}/target/wasm32-unknown-unknown/release/totp_worker.wasm`);
     assert.ok(wasm.length < raw.length * 0.7, `${wasm.length} bytes is not optimised from ${raw.length}`);
     new WebAssembly.Module(wasm);
+    // The test clock (cargo feature test-clock) is in the test build only, never uploaded.
+    const testBuild = await readFile(`${root}/worker/build-test/index_bg.wasm`);
+    assert.ok(testBuild.includes("x-test-now"), "the test build lacks the test clock: this check proves nothing");
+    assert.ok(!wasm.includes("x-test-now"), "the upload carries the test clock");
 
     const gzip = gzipSync(wasm, { level: 9 }).length;
     console.log(`${env}: wrangler says ${upload[1]} / gzip ${upload[2]}; worker wasm ${wasm.length} bytes, ${gzip} bytes gzip -9`);

@@ -20,17 +20,20 @@ export function outcomes(results) {
 }
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build: testClock ? "build-test" : "build" });
   const api = {
     worker,
     secrets,
     token: null,
+    /** With `testClock`: the Unix second every request says it is (the x-test-now header). */
+    now: null,
     /** Every exchange, for checks against the OpenAPI document. */
     log: [],
     async call(method, path, { json, form, multipart, raw, headers = {}, token = api.token } = {}) {
       const init = { method, headers: { ...headers } };
       if (token) init.headers.authorization = `Bearer ${token}`;
+      if (api.now !== null) init.headers["x-test-now"] = String(api.now);
       if (json !== undefined) {
         init.body = JSON.stringify(json);
         init.headers["content-type"] = "application/json";

@@ -6,20 +6,25 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
-import { codeAtStep, currentStep } from "../support/totp.mjs";
+import { codeAtStep } from "../support/totp.mjs";
 
 const state = await mkdtemp(join(tmpdir(), "totp-restart-"));
 after(() => rm(state, { recursive: true, force: true }));
 
+// The test build's clock (x-test-now) holds still across the restart, so the 30 s lockout
+// outlasts it however long the restart takes.
+const T = 1_900_000_000;
+
 test("a lockout and an accepted step survive a restart of the runtime", async () => {
-  let api = await startApi({ persistTo: state });
+  let api = await startApi({ persistTo: state, testClock: true });
+  api.now = T;
   const { secrets } = api;
   await api.bootstrap("restart-co");
   const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Restart" } })).body.domain;
   await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 2 } });
   const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "r@restart.test" } } })).body.id;
   const { secret } = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
-  const step = currentStep();
+  const step = Math.floor(T / 30);
   const enrolled = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(secret, step) } });
   assert.equal(enrolled.body.success, true);
   for (let i = 0; i < 2; i++) {
@@ -28,10 +33,12 @@ test("a lockout and an accepted step survive a restart of the runtime", async ()
   const token = api.token;
   await api.dispose();
 
-  api = await startApi({ secrets, persistTo: state, migrate: false });
+  api = await startApi({ secrets, persistTo: state, migrate: false, testClock: true });
+  api.now = T + 29;
   api.token = token;
-  const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, currentStep() + 1) } });
+  const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } });
   assert.equal(locked.status, 429);
+  assert.equal(locked.headers.get("retry-after"), "1");
   const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
   assert.deepEqual({ failures: factor.failures, last_step: factor.last_step }, { failures: 2, last_step: step });
   await api.dispose();

@@ -11,6 +11,8 @@
 //! A tenant request walks down once: http → (cache) → one organization object → back.
 
 #[cfg(target_arch = "wasm32")]
+mod clock;
+#[cfg(target_arch = "wasm32")]
 mod control;
 #[cfg(target_arch = "wasm32")]
 mod http;

@@ -13,8 +13,9 @@ use totp_domain::keys::Keys;
 use totp_domain::model::{Organization, Tenant};
 use totp_domain::new_id;
 use totp_domain::org::{ConnectionUpdate, NewUser, ResealReport};
-use worker::{Context, Date, Env, Request, Response, event};
+use worker::{Context, Env, Request, Response, event};
 
+use crate::clock;
 use crate::control::{self, D1};
 use crate::org_object::{self, OrgCommand};
 use crate::secrets::keys;
@@ -55,7 +56,7 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let outcome = async {
         let input = Input::read(&mut request).await?;
         let keys = keys(&env)?;
-        let now = Date::now().as_millis() / 1000;
+        let now = clock::now(&request);
         let call = Call {
             env: &env,
             request: &request,
@@ -64,6 +65,7 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
             d1: &d1,
             control: Control::new(&d1, &keys, now),
             now,
+            test_now: clock::test_now(&request),
             request_id: &request_id,
         };
         serve(route, &call, &mut objects).await
@@ -93,6 +95,8 @@ struct Call<'a> {
     d1: &'a D1,
     control: Control<'a, D1>,
     now: u64,
+    /// The time a test build was told (forwarded to objects); `None` in the deploy build.
+    test_now: Option<u64>,
     request_id: &'a str,
 }
 
@@ -195,7 +199,14 @@ async fn operator_route(
         OperatorRoute::Export(id) => {
             let organization = control.organization_by_id(id).await?;
             *objects += 1;
-            org_object::call(call.env, &organization, OrgCommand::Export, call.request_id).await
+            org_object::call(
+                call.env,
+                &organization,
+                OrgCommand::Export,
+                call.request_id,
+                call.test_now,
+            )
+            .await
         }
     }
 }
@@ -219,8 +230,14 @@ async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_
                 limit: limit - total.resealed,
             };
             *objects += 1;
-            let mut response =
-                org_object::call(call.env, organization, command, call.request_id).await?;
+            let mut response = org_object::call(
+                call.env,
+                organization,
+                command,
+                call.request_id,
+                call.test_now,
+            )
+            .await?;
             if response.status_code() != 200 {
                 // The object logged the cause under this request id.
                 return Err(Error::internal(format!(
@@ -272,7 +289,14 @@ async fn tenant_route(
             let organization = control::organization(call.d1, tenant, domain, call.now).await?;
             let command = org_command(route, input)?;
             *objects += 1;
-            org_object::call(call.env, &organization, command, call.request_id).await
+            org_object::call(
+                call.env,
+                &organization,
+                command,
+                call.request_id,
+                call.test_now,
+            )
+            .await
         }
     }
 }

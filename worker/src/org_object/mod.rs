@@ -15,12 +15,12 @@ use totp_domain::model::Organization;
 use totp_domain::org::OrgService;
 use worker::wasm_bindgen;
 use worker::{
-    Date, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State,
-    durable_object,
+    DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, durable_object,
 };
 
 pub use command::{OrgCall, OrgCommand};
 
+use crate::clock;
 use crate::secrets::keys;
 use crate::wire::respond;
 use sql::ObjectSql;
@@ -62,10 +62,11 @@ impl DurableObject for OrgObject {
         // The only await: reading the call, before any state is touched. Parsed in Rust, so
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
         let text = request.text().await;
+        let now = clock::now(&request);
         let outcome = text
             .map_err(Error::internal)
             .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(Error::internal))
-            .and_then(|call| self.serve(call));
+            .and_then(|call| self.serve(call, now));
         match outcome {
             Ok((status, body)) => respond::json(status, &body),
             Err(error) => respond::error(&error, &request_id, false),
@@ -74,9 +75,8 @@ impl DurableObject for OrgObject {
 }
 
 impl OrgObject {
-    fn serve(&self, call: OrgCall) -> Result<(u16, serde_json::Value)> {
+    fn serve(&self, call: OrgCall, now: u64) -> Result<(u16, serde_json::Value)> {
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
-        let now = Date::now().as_millis() / 1000;
         let api = OrgService::new(&self.sql, keys, &call.organization, now);
         if !self.opened.get() {
             api.open()?;
@@ -92,14 +92,25 @@ pub async fn call(
     organization: &Organization,
     command: OrgCommand,
     request_id: &str,
+    test_now: Option<u64>,
 ) -> Result<Response> {
     let call = OrgCall {
         organization: organization.clone(),
         command,
     };
     let body = serde_json::to_string(&call).map_err(Error::internal)?;
+    let headers = Headers::new();
+    #[cfg(feature = "test-clock")]
+    if let Some(now) = test_now {
+        headers
+            .set(clock::TEST_NOW, &now.to_string())
+            .map_err(Error::internal)?;
+    }
+    #[cfg(not(feature = "test-clock"))]
+    let _ = test_now;
     send(
         env,
+        headers,
         &organization.id,
         "https://org/call",
         Method::Post,
@@ -114,6 +125,7 @@ pub async fn call(
 pub async fn ping(env: &Env, request_id: &str) -> Result<Response> {
     send(
         env,
+        Headers::new(),
         "health",
         "https://org/ping",
         Method::Get,
@@ -125,6 +137,7 @@ pub async fn ping(env: &Env, request_id: &str) -> Result<Response> {
 
 async fn send(
     env: &Env,
+    headers: Headers,
     name: &str,
     url: &str,
     method: Method,
@@ -136,7 +149,6 @@ async fn send(
         .id_from_name(name)
         .and_then(|id| id.get_stub())
         .map_err(Error::internal)?;
-    let headers = Headers::new();
     headers
         .set(REQUEST_ID, request_id)
         .map_err(Error::internal)?;

@@ -13,6 +13,10 @@ fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
         .validate_challenge(&user, &codes[0].to_uppercase())
         .unwrap();
     assert!(used.success && used.recovery_code_used && used.reenrollment_required);
+    assert!(
+        org.factor(&user).reenrollment_required,
+        "stored, not only answered"
+    );
     // The same code never again; another one not within 24 hours.
     assert!(
         !org.at(now + 90_000)
