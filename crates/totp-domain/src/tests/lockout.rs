@@ -95,7 +95,8 @@ fn never_more_than_one_hundred_consecutive_failures() {
     let (user, totp, _) = org.active();
     let mut now = T0 + 100;
     let mut failures = 0;
-    loop {
+    // Bounded: 100 failures and their backoffs take fewer than 300 attempts.
+    for _ in 0..300 {
         match org
             .at(now)
             .validate_challenge(&user, &wrong(totp.generate(now).as_str()))
