@@ -65,7 +65,7 @@ impl DurableObject for OrgObject {
         let now = clock::now(&request);
         let outcome = text
             .map_err(Error::internal)
-            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(Error::internal))
+            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable))
             .and_then(|call| self.serve(call, now));
         match outcome {
             Ok((status, body)) => respond::json(status, &body),
@@ -84,6 +84,17 @@ impl OrgObject {
         }
         command::run(&api, &call.organization, call.command)
     }
+}
+
+/// A call this build cannot read (a Worker of another version during a deploy). serde's message
+/// may quote the input, which can hold a code: only the position goes to the log.
+fn unreadable(error: serde_json::Error) -> Error {
+    Error::internal(format!(
+        "unreadable call ({:?} error at line {}, column {})",
+        error.classify(),
+        error.line(),
+        error.column()
+    ))
 }
 
 /// Sends one call to the object of `organization`; its answer is the response.
