@@ -43,7 +43,7 @@ for (const kind of ["wrong", "valid"]) {
 lines.push("");
 for (const kind of ["wrong", "valid"]) {
   const ours = native[`otp-core/${kind}`], theirs = native[`totp-rs/${kind}`], floor = native["floor/3xHMAC-SHA1"];
-  lines.push(`- ${kind} code: ${target("at least 1.5x totp-rs", ratio(theirs, ours), theirs / ours >= 1.5)}; ${target("within 1.5x of the floor", `${(ours / floor).toFixed(2)}x`, ours / floor <= 1.5)}`);
+  lines.push(`- ${kind} code: ${target(`${kind} code: at least 1.5x totp-rs`, ratio(theirs, ours), theirs / ours >= 1.5)}; ${target(`${kind} code: within 1.5x of the floor`, `${(ours / floor).toFixed(2)}x`, ours / floor <= 1.5)}`);
 }
 lines.push("");
 
@@ -52,7 +52,7 @@ lines.push("| implementation | verifications/s | otp-core is |", "| --- | --- | 
 for (const [name, ops] of Object.entries(node)) {
   lines.push(`| ${name} | ${fmt(ops)} | ${name.startsWith("otp-core") ? "" : ratio(node["otp-core (wasm)"], ops)} |`);
 }
-lines.push("", `- ${target("at least 3x otpauth", ratio(node["otp-core (wasm)"], node.otpauth), node["otp-core (wasm)"] / node.otpauth >= 3)}`, "");
+lines.push("", `- ${target("otp-core in Node: at least 3x otpauth", ratio(node["otp-core (wasm)"], node.otpauth), node["otp-core (wasm)"] / node.otpauth >= 3)}`, "");
 
 lines.push(`## 3. The API on workerd (Miniflare, loopback, autocannon, ${api.seconds_per_run} s per run, ${api.users} users in one organization or spread over ${api.organizations})`, "");
 lines.push("| scenario | connections | requests/s | p50 ms | p99 ms | share of the no-op route | share of the one-hop route | errors / timeouts / other status |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -67,20 +67,22 @@ lines.push("", `Correct next-step codes accepted: ${fmt(api.correct_codes.accept
 const rate = (name) => load(name, 8).requests_per_second;
 for (const name of ["validate wrong code", "validate correct code", "validate wrong code, 50 orgs"]) {
   const noop = rate(name) / rate("no-op (404 route)"), hop = rate(name) / rate("one object hop");
-  lines.push(`- ${name}, 8 connections: ${target("at least 25% of the no-op route", `${Math.round(100 * noop)}%`, noop >= 0.25)}; ${target("at least 70% of the one-hop route", `${Math.round(100 * hop)}%`, hop >= 0.7)}; ${target("p99 at most 50 ms", `p99 ${load(name, 8).p99_ms} ms`, load(name, 8).p99_ms <= 50)}`);
+  // Rounded down, so a figure shown at the target never hides a miss.
+  const percent = (share) => `${(Math.floor(1000 * share) / 10).toFixed(1)}%`;
+  lines.push(`- ${name}, 8 connections: ${target(`${name}: at least 25% of the no-op route`, percent(noop), noop >= 0.25)}; ${target(`${name}: at least 70% of the one-hop route`, percent(hop), hop >= 0.7)}; ${target(`${name}: p99 at most 50 ms`, `p99 ${load(name, 8).p99_ms} ms`, load(name, 8).p99_ms <= 50)}`);
 }
-lines.push(`- D1 queries per warm validation: ${target("zero", `${per.with_a_d1_query} of ${fmt(per.validations)} validations made one`, per.with_a_d1_query <= per.cache_fills_allowed)}; object calls per validation: ${target("exactly one", `${per.object_calls_min}–${per.object_calls_max}`, per.object_calls_min === 1 && per.object_calls_max === 1)}`);
-lines.push(`- Correct codes: ${target("every one accepted", `${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}`, api.correct_codes.accepted === api.correct_codes.checked)}`, "");
+lines.push(`- D1 queries per warm validation: ${target("D1 queries per warm validation: zero", `${per.with_a_d1_query} of ${fmt(per.validations)} validations made one`, per.with_a_d1_query <= per.cache_fills_allowed)}; object calls per validation: ${target("object calls per validation: exactly one", `${per.object_calls_min}–${per.object_calls_max}`, per.object_calls_min === 1 && per.object_calls_max === 1)}`);
+lines.push(`- Correct codes: ${target("correct codes: every one accepted", `${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}`, api.correct_codes.accepted === api.correct_codes.checked)}`, "");
 
 lines.push("## 4. Sizes", "", "| wasm | raw bytes | gzip -9 bytes | budget (gzip) |", "| --- | --- | --- | --- |");
 lines.push(`| worker | ${fmt(api.sizes.worker.raw)} | ${fmt(api.sizes.worker.gzip)} | 358,400 (350 KiB) |`);
 lines.push(`| otp-web | ${fmt(api.sizes["otp-web"].raw)} | ${fmt(api.sizes["otp-web"].gzip)} | 61,440 (60 KiB) |`, "");
-lines.push(`- worker: ${target("at most 350 KiB gzip", `${fmt(api.sizes.worker.gzip)} bytes`, api.sizes.worker.gzip <= 358400)}`);
-lines.push(`- otp-web: ${target("at most 60 KiB gzip", `${fmt(api.sizes["otp-web"].gzip)} bytes`, api.sizes["otp-web"].gzip <= 61440)}`, "");
+lines.push(`- worker: ${target("worker wasm: at most 350 KiB gzip", `${fmt(api.sizes.worker.gzip)} bytes`, api.sizes.worker.gzip <= 358400)}`);
+lines.push(`- otp-web: ${target("otp-web wasm: at most 60 KiB gzip", `${fmt(api.sizes["otp-web"].gzip)} bytes`, api.sizes["otp-web"].gzip <= 61440)}`, "");
 
 const cold = api.cold_start_ms / api.hello_world_cold_start_ms;
-lines.push("## 5. Cold start", "", `Miniflare construction to the first answer, median of 5, by the same harness: the Worker's \`GET /health\` (one D1 query) on persisted state **${api.cold_start_ms} ms**; a JavaScript hello-world **${api.hello_world_cold_start_ms} ms**.`, "");
-lines.push(`- ${target("at most 1.5x the hello-world", `${cold.toFixed(2)}x`, cold <= 1.5)}`, "");
+lines.push("## 5. Cold start", "", `Miniflare construction to the first answer, median of 5, by the same harness: the Worker's \`GET /health\` (one D1 query) on persisted state **${api.cold_start_ms} ms**; a JavaScript hello-world with the same D1, KV and Durable Object bindings **${api.hello_world_cold_start_ms} ms**.`, "");
+lines.push(`- ${target("cold start: at most 1.5x the hello-world", `${cold.toFixed(2)}x`, cold <= 1.5)}`, "");
 
 lines.push("## Targets", "", "| target | figure | |", "| --- | --- | --- |");
 for (const t of targets) lines.push(`| ${t.what} | ${t.figure} | ${t.met ? "met" : "**missed**"} |`);

@@ -34,11 +34,11 @@ export async function migrationStatements() {
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
  * port with the console's static assets in front, as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, onLog, build = "build" } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, onLog, build = "build", scriptDir = `${root}/worker/${build}` } = {}) {
   const mf = new Miniflare({
     modules: true,
-    scriptPath: `${root}/worker/${build}/index.js`,
-    modulesRoot: `${root}/worker/${build}`,
+    scriptPath: `${scriptDir}/index.js`,
+    modulesRoot: scriptDir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
