@@ -3,6 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { outcomes, startApi } from "../support/api.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
@@ -147,5 +148,71 @@ test("alternating wrong recovery codes and wrong TOTP codes share one failure co
   } finally {
     // Shared by the other tests of this file: restored even when this one fails.
     await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { max_attempts: 20 } });
+  }
+});
+
+test("credentials are checked before the body is read", async () => {
+  const huge = "x".repeat(20_000);
+  const cases = [
+    ["POST", `/api/v2/org/${org}/users`, "Bearer not-a-token", huge],
+    ["POST", `/api/v2/org/${org}/users`, "Bearer not-a-token", "{ not json"],
+    ["POST", "/admin/accounts", "Bearer not-the-operator-token", huge],
+  ];
+  for (const [method, path, authorization, body] of cases) {
+    const response = await api.worker.fetch(path, { method, headers: { authorization, "content-type": "application/json" }, body });
+    assert.equal(response.status, 401, `${method} ${path}: ${await response.text()}`);
+  }
+});
+
+test("a body without Content-Length is refused as soon as it passes 16 KiB", async () => {
+  // Over real HTTP (chunked), writing until the answer comes: a server that buffered the whole
+  // body first would answer only after the last of 64 MiB.
+  const listening = await startApi({ listen: true });
+  try {
+    await listening.bootstrap("chunked-co");
+    const target = (await listening.call("POST", "/api/v2/organizations", { json: { name: "Chunked" } })).body.domain;
+    const url = new URL(`${listening.worker.url}/api/v2/org/${target}/users`);
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const limit = 1024; // chunks: 64 MiB
+    let sent = 0;
+    const status = await new Promise((resolve, reject) => {
+      let answered = false;
+      const req = httpRequest(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${listening.token}`, "content-type": "application/json", "transfer-encoding": "chunked" },
+      }, (res) => {
+        answered = true;
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on("error", (error) => { if (!answered) reject(error); });
+      const write = () => {
+        while (!answered && sent < limit) {
+          sent++;
+          if (!req.write(chunk)) return req.once("drain", write);
+        }
+        req.end();
+      };
+      write();
+    });
+    assert.equal(status, 413);
+    assert.ok(sent < limit, `all ${sent * 64} KiB were sent before the answer`);
+  } finally {
+    await listening.dispose();
+  }
+});
+
+test("concurrent connection updates never undo each other", async () => {
+  const connection = `/api/v2/org/${org}/totp-connection`;
+  for (let round = 0; round < 3; round++) {
+    const answers = await Promise.all([
+      api.call("PUT", connection, { json: { active: false } }),
+      ...Array.from({ length: 19 }, (_, i) => api.call("PUT", connection, { json: { issuer: `Hostile ${round}-${i}` } })),
+    ]);
+    assert.ok(answers.every((answer) => answer.status === 200));
+    const after = (await api.call("GET", connection)).body;
+    assert.equal(after.active, false, "a deactivation answered 200 was undone");
+    assert.match(after.issuer, new RegExp(`^Hostile ${round}-`));
+    await api.call("PUT", connection, { json: { active: true, max_attempts: 20 } });
   }
 });

@@ -129,6 +129,25 @@ test("every error has the one JSON shape", async () => {
   assert.equal(cases[1][0].headers.get("allow"), "GET, POST");
 });
 
+test("every API answer forbids caching, sniffing and referrers, and asks for HTTPS", async () => {
+  const { org, user } = await enrolledUser();
+  const answers = [
+    await api.call("GET", "/health"),
+    await api.call("GET", "/nope"),
+    await api.call("GET", "/api/v2/organizations"),
+    await api.call("GET", `/api/v2/org/${org}/users/${user}`), // answered by the object
+    await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "000000" } }),
+    await api.call("GET", "/api/v2/organizations", { token: null }),
+  ];
+  for (const answer of answers) {
+    const where = `${answer.method} ${answer.path} (${answer.status})`;
+    assert.equal(answer.headers.get("cache-control"), "no-store", where);
+    assert.equal(answer.headers.get("x-content-type-options"), "nosniff", where);
+    assert.equal(answer.headers.get("referrer-policy"), "no-referrer", where);
+    assert.match(answer.headers.get("strict-transport-security") ?? "", /^max-age=\d{8,}/, where);
+  }
+});
+
 test("secrets are not stored in clear", async () => {
   const { org, secret, recoveryCodes } = await enrolledUser();
   const dump = JSON.stringify([

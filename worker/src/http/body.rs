@@ -2,6 +2,7 @@
 //! default form content type), `application/x-www-form-urlencoded` with bracket keys
 //! (`email_domains[]=`, `profile[email]=`), `multipart/form-data`, or a GET's query string.
 
+use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use worker::js_sys;
 use worker::wasm_bindgen::JsValue;
@@ -44,12 +45,18 @@ impl Input {
             .ok()
             .flatten()
             .unwrap_or_default();
-        let body = request
-            .bytes()
-            .await
-            .map_err(|_| Error::BadRequest("unreadable body".into()))?;
-        if body.len() > MAX_BODY {
-            return Err(too_large());
+        // Read chunk by chunk, so a body without Content-Length (chunked) is refused as soon as
+        // it passes the limit instead of being buffered whole first.
+        let unreadable = || Error::BadRequest("unreadable body".into());
+        let mut body = Vec::new();
+        if request.inner().body().is_some() {
+            let mut chunks = request.stream().map_err(|_| unreadable())?;
+            while let Some(chunk) = chunks.next().await {
+                body.extend_from_slice(&chunk.map_err(|_| unreadable())?);
+                if body.len() > MAX_BODY {
+                    return Err(too_large());
+                }
+            }
         }
         let media_type = content_type
             .split(';')

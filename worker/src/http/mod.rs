@@ -54,13 +54,10 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let d1 = D1::new(&env);
     let mut objects = 0;
     let outcome = async {
-        let input = Input::read(&mut request).await?;
         let keys = keys(&env)?;
         let now = clock::now(&request);
         let call = Call {
             env: &env,
-            request: &request,
-            input: &input,
             keys: &keys,
             d1: &d1,
             control: Control::new(&d1, &keys, now),
@@ -68,7 +65,7 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
             test_now: clock::test_now(&request),
             request_id: &request_id,
         };
-        serve(route, &call, &mut objects).await
+        serve(route, &mut request, &call, &mut objects).await
     }
     .await;
     let response = match outcome {
@@ -89,8 +86,6 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
 /// What every handler needs of one request.
 struct Call<'a> {
     env: &'a Env,
-    request: &'a Request,
-    input: &'a Input,
     keys: &'a Keys,
     d1: &'a D1,
     control: Control<'a, D1>,
@@ -118,7 +113,13 @@ fn required(input: &Input, field: &'static str) -> Result<String> {
         .ok_or_else(|| Error::invalid(field, "is required"))
 }
 
-async fn serve(route: Route<'_>, call: &Call<'_>, objects: &mut u32) -> Result<Response> {
+/// Serves `route`. Credentials are checked before a byte of the body is read.
+async fn serve(
+    route: Route<'_>,
+    request: &mut Request,
+    call: &Call<'_>,
+    objects: &mut u32,
+) -> Result<Response> {
     match route {
         Route::Health => {
             call.control.ping().await?;
@@ -129,7 +130,7 @@ async fn serve(route: Route<'_>, call: &Call<'_>, objects: &mut u32) -> Result<R
             org_object::ping(call.env, call.request_id).await
         }
         Route::Token => {
-            let input = call.input;
+            let input = &Input::read(request).await?;
             let grant = input.text("grant_type")?.unwrap_or_default();
             if grant != "client_credentials" {
                 return Err(Error::BadRequest(
@@ -147,13 +148,15 @@ async fn serve(route: Route<'_>, call: &Call<'_>, objects: &mut u32) -> Result<R
             ok(token)
         }
         Route::Operator(route) => {
-            operator(call.request, call.env)?;
-            operator_route(route, call, objects).await
+            operator(request, call.env)?;
+            let input = Input::read(request).await?;
+            operator_route(route, call, &input, objects).await
         }
         Route::Tenant(route) => {
-            let token = bearer(call.request)?;
+            let token = bearer(request)?;
             let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
-            tenant_route(route, call, &tenant, objects).await
+            let input = Input::read(request).await?;
+            tenant_route(route, call, &input, &tenant, objects).await
         }
         Route::OpenApi => Ok(respond::raw_json(OPENAPI).map_err(Error::internal)?),
     }
@@ -162,9 +165,10 @@ async fn serve(route: Route<'_>, call: &Call<'_>, objects: &mut u32) -> Result<R
 async fn operator_route(
     route: OperatorRoute<'_>,
     call: &Call<'_>,
+    input: &Input,
     objects: &mut u32,
 ) -> Result<Response> {
-    let (control, input) = (&call.control, call.input);
+    let control = &call.control;
     match route {
         OperatorRoute::CreateAccount => {
             created(control.create_account(&required(input, "domain")?).await?)
@@ -265,10 +269,11 @@ async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_
 async fn tenant_route(
     route: TenantRoute<'_>,
     call: &Call<'_>,
+    input: &Input,
     tenant: &Tenant,
     objects: &mut u32,
 ) -> Result<Response> {
-    let (control, input) = (&call.control, call.input);
+    let control = &call.control;
     match route {
         TenantRoute::CreateOrganization => {
             let name = required(input, "name")?;

@@ -20,7 +20,14 @@ pub fn json(status: u16, body: &impl Serialize) -> Result<Response> {
 fn with_json_headers(status: u16, text: String) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
+    // Answers hold secrets and codes: never cached, sniffed, or sent on in a Referer; HTTPS only.
     headers.set("cache-control", "no-store")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set(
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    )?;
     Ok(Response::ok(text)?
         .with_status(status)
         .with_headers(headers))
