@@ -111,13 +111,16 @@ test("five re-enrollments without force, then only a forced one, which resets th
 
 test("one recovery code per 24 hours", async () => {
   await at(T0 + 600_000);
-  const { user, recoveryCodes } = await enrolled();
+  const { user, secret, recoveryCodes } = await enrolled();
   const first = await validate(user, recoveryCodes[0]);
   assert.deepEqual([first.body.success, first.body.recovery_code_used, first.body.reenrollment_required], [true, true, true]);
   const start = api.now;
   await at(start + 86_399);
   const early = await validate(user, recoveryCodes[1]);
   assert.deepEqual([early.body.success, early.body.recovery_code_used], [false, false]);
+  // The factor keeps working meanwhile, and asks for a re-enrollment on every answer.
+  const totp = await validate(user, codeAtStep(secret, step()));
+  assert.deepEqual([totp.body.success, totp.body.recovery_code_used, totp.body.reenrollment_required], [true, false, true]);
   await at(start + 86_400);
   const next = await validate(user, recoveryCodes[1]);
   assert.deepEqual([next.body.success, next.body.recovery_code_used], [true, true]);

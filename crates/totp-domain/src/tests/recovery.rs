@@ -43,6 +43,37 @@ fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
 }
 
 #[test]
+fn after_a_recovery_code_totp_keeps_working_and_reenrollment_is_asked_until_it_happens() {
+    let org = Org::new();
+    let (user, totp, codes) = org.active();
+    assert!(
+        org.at(T0 + 30)
+            .validate_challenge(&user, &codes[0])
+            .unwrap()
+            .success
+    );
+    let now = T0 + 60;
+    let next = org
+        .at(now)
+        .validate_challenge(&user, totp.generate(now).as_str())
+        .unwrap();
+    assert!(next.success && !next.recovery_code_used && next.reenrollment_required);
+    let wrong = org
+        .at(now + 30)
+        .validate_challenge(&user, "000000")
+        .unwrap();
+    assert!(!wrong.success && wrong.reenrollment_required);
+    let created = org.at(now + 60).enroll(&user, false).unwrap();
+    let fresh = totp_of(&created);
+    let validated = org
+        .at(now + 60)
+        .validate_enrollment(&user, fresh.generate(now + 60).as_str())
+        .unwrap();
+    assert!(validated.success && !validated.reenrollment_required);
+    assert!(!org.factor(&user).reenrollment_required);
+}
+
+#[test]
 fn a_recovery_code_clears_a_backoff() {
     let org = Org::new();
     let (user, _, codes) = org.active();
