@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make deploy ENV=staging|production`: remote D1 migrations, then the Worker and its console.
+# `make deploy ENV=staging|production`: remote D1 migrations, then the Worker and, where
+# wrangler.toml configures it (staging; not production unless switched on), its console.
 set -euo pipefail
 env=${1:-}
 case $env in

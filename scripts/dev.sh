@@ -9,7 +9,9 @@ if [ ! -f .dev.vars ]; then
     echo "dev: wrote fresh local secrets to .dev.vars (git-ignored)"
 fi
 wrangler d1 migrations apply DB --local
-wrangler dev --ip 127.0.0.1 --port 8787 &
+# The demo console: wrangler.toml configures it per environment, never at its top level (see
+# there), so make dev names it here.
+wrangler dev --assets www --ip 127.0.0.1 --port 8787 &
 wrangler_pid=$!
 trap 'kill $wrangler_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
 node scripts/dev-bootstrap.mjs http://127.0.0.1:8787 communitiz-app

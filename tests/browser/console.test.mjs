@@ -1,5 +1,6 @@
 // The demo console in Debian's Chromium, served by the Worker on loopback: the whole flow, a
-// screenshot per step, and the QR code decoded from pixels and checked against the API.
+// screenshot per step, and the QR code decoded from pixels and checked against the API; all of
+// it under the console's Content-Security-Policy, with no violation reported by the browser.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
@@ -31,7 +32,33 @@ before(async () => {
   });
   page.on("console", (message) => { if (message.type() === "error") consoleErrors.push(message.text()); });
   page.on("pageerror", (error) => consoleErrors.push(error.message));
+  // Every violation of the page's policy, as the browser reports it to the page (this script is
+  // injected by the driver, outside the policy).
+  await page.addInitScript(() => {
+    window.cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (event) => {
+      window.cspViolations.push({ directive: event.effectiveDirective, blocked: event.blockedURI, sample: event.sample });
+    }, true);
+  });
 });
+
+const cspViolations = () => page.evaluate(() => window.cspViolations);
+
+/** The policy the page was served with, checked for what it must (and must not) allow. */
+function assertPolicy(response) {
+  const policy = response.headers()["content-security-policy"];
+  assert.ok(policy, "the console is served without a Content-Security-Policy");
+  const directives = Object.fromEntries(policy.split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  assert.deepEqual(directives["default-src"], ["'none'"]);
+  assert.deepEqual(directives["script-src"], ["'self'", "'wasm-unsafe-eval'"]);
+  assert.deepEqual(directives["style-src"], ["'self'"]);
+  assert.deepEqual(directives["frame-ancestors"], ["'none'"]);
+  assert.deepEqual(directives["base-uri"], ["'none'"]);
+  assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'|'unsafe-hashes'|\*/);
+  assert.equal(response.headers()["x-content-type-options"], "nosniff");
+  assert.equal(response.headers()["referrer-policy"], "no-referrer");
+  assert.equal(response.headers()["cache-control"], "no-store");
+}
 
 after(async () => {
   await browser?.close();
@@ -56,7 +83,7 @@ function decodeQr(png) {
 }
 
 test("the console runs the guide's flow in Chromium", async () => {
-  await page.goto(`${api.worker.url}/`);
+  assertPolicy(await page.goto(`${api.worker.url}/`));
   await screenshot("loaded");
 
   await page.fill("#form-token [name=client_secret]", "wrong");
@@ -115,6 +142,7 @@ test("the console runs the guide's flow in Chromium", async () => {
 
   assert.deepEqual(foreignRequests, [], "the page requested another host");
   assert.deepEqual(consoleErrors, [], "the page logged errors");
+  assert.deepEqual(await cspViolations(), [], "the page broke its Content-Security-Policy");
 });
 
 test("the console works at phone width without horizontal scrolling", async () => {
@@ -123,4 +151,22 @@ test("the console works at phone width without horizontal scrolling", async () =
   await page.waitForLoadState("load");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${overflow}px of horizontal overflow`);
+});
+
+test("the browser enforces the policy and reports a violation (the check above can fail)", async () => {
+  await page.goto(`${api.worker.url}/`);
+  await page.waitForLoadState("load");
+  assert.deepEqual(await cspViolations(), []);
+  // What a page with an inline style attribute or inline script would do under this policy.
+  await page.evaluate(() => {
+    document.body.insertAdjacentHTML("beforeend", '<p id="inline" style="color: red">x</p>');
+    const script = document.createElement("script");
+    script.textContent = "window.inlineRan = true";
+    document.body.append(script);
+  });
+  await page.waitForFunction(() => window.cspViolations.length >= 2, undefined, { timeout: 10000 });
+  assert.deepEqual((await cspViolations()).map((v) => v.directive).sort(), ["script-src-elem", "style-src-attr"]);
+  assert.equal(await page.evaluate(() => window.inlineRan), undefined, "an inline script ran");
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.getElementById("inline")).color), "rgb(255, 0, 0)");
+  consoleErrors.splice(0);
 });

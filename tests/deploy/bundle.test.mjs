@@ -96,3 +96,73 @@ test("deploying with real ids refuses when wrangler is not logged in, after whoa
   assert.equal(run.called.length, 1, run.called.join("\n"));
   assert.match(run.called[0], /^whoami --config /);
 });
+
+/**
+ * wrangler.toml as a copy in `dir` that wrangler reads as it reads the original: its paths made
+ * absolute, and without the [build] command, so that a dry run packs the Worker already built in
+ * worker/build/ instead of building it again.
+ */
+async function configCopy(dir, edit = (config) => config) {
+  const config = edit(await readFile(`${root}/wrangler.toml`, "utf8"))
+    .replace(/^\[build\]\n(?:(?!\[).*\n)*/m, "")
+    .replace(/^(main|directory|migrations_dir) = "(?!\/)([^"]+)"$/gm, `$1 = "${join(root, "$2")}"`);
+  assert.doesNotMatch(config, /^command = /m);
+  const path = join(dir, "wrangler.toml");
+  await writeFile(path, config);
+  return path;
+}
+
+const switchOnInProduction = (config) => {
+  const edited = config.replace(/^#\s+(\[env\.production\.assets\])\n#\s+(directory = "www")$/m, "$1\n$2");
+  assert.notEqual(edited, config, "wrangler.toml no longer says how to switch the console on in production");
+  return edited;
+};
+
+test("wrangler reads the console's assets in staging only, and in production once switched on", async () => {
+  const { unstable_readConfig: readConfig } = await import("wrangler");
+  const assets = (config, env) => {
+    const found = readConfig({ config, env }).assets;
+    return found && { ...found };
+  };
+  const config = `${root}/wrangler.toml`;
+  // The top level has none (scripts/dev.sh passes --assets www to `wrangler dev` instead).
+  assert.equal(assets(config, undefined), undefined);
+  assert.deepEqual(assets(config, "staging"), { directory: "www" });
+  assert.equal(assets(config, "production"), undefined);
+  assert.match(await readFile(`${root}/scripts/dev.sh`, "utf8"), /^wrangler dev --assets www /m);
+
+  const dir = await mkdtemp(join(tmpdir(), "totp-console-"));
+  try {
+    assert.deepEqual(assets(await configCopy(dir, switchOnInProduction), "production"), { directory: join(root, "www") });
+    // Why the top level must stay without: environments inherit `assets`, and an environment
+    // cannot turn it off again (an empty [env.production.assets] is refused for its missing
+    // directory).
+    const inherited = await configCopy(dir, (text) => text.replace(/^\[build\]$/m, `[assets]\ndirectory = "www"\n\n[build]`));
+    assert.deepEqual(assets(inherited, "production"), { directory: join(root, "www") });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the upload of staging carries the console; production's has none until switched on", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "totp-console-"));
+  try {
+    const dryRun = async (env, edit) => {
+      const run = spawnSync("wrangler", ["deploy", "--dry-run", "--env", env, "--config", await configCopy(dir, edit), "--outdir", join(dir, `out-${env}`)], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      });
+      const log = `${run.stdout}\n${run.stderr}`;
+      assert.equal(run.status, 0, log);
+      assert.match(log, /--dry-run: exiting now/);
+      assert.match(log, new RegExp(`env.DB \\(headless-totp-${env}\\)`));
+      return log.match(/Read \d+ files from the assets directory (.*)/)?.[1]?.trim() ?? null;
+    };
+    assert.equal(await dryRun("staging"), join(root, "www"));
+    assert.equal(await dryRun("production"), null);
+    assert.equal(await dryRun("production", switchOnInProduction), join(root, "www"));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

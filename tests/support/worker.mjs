@@ -29,12 +29,31 @@ export async function migrationStatements() {
   return statements;
 }
 
-/** A running Worker; call `dispose()` when done. */
+/**
+ * The console's static assets in the wrangler environment `env` of `config`, as wrangler itself
+ * resolves them into Miniflare options (its `_headers` file included: Miniflare reads it from
+ * the directory); undefined where the environment serves no console. With no `env`, the local
+ * default as `make dev` runs it: the top level plus the `--assets` scripts/dev.sh passes.
+ */
+export async function consoleAssets({ env, config = `${root}/wrangler.toml` } = {}) {
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  let overrides;
+  if (env === undefined) {
+    const dev = await readFile(`${root}/scripts/dev.sh`, "utf8");
+    const directory = dev.match(/^wrangler dev\b.*\s--assets[= ](\S+)/m)?.[1];
+    // wrangler resolves --assets from its working directory, which dev.sh sets to the root.
+    if (directory) overrides = { assets: { directory: `${root}/${directory}` } };
+  }
+  return unstable_getMiniflareWorkerOptions(config, env, { overrides }).workerOptions.assets;
+}
+
 /**
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
- * port with the console's static assets in front, as `wrangler dev` and Cloudflare serve it.
+ * port with the console's static assets in front where the wrangler environment `env` of
+ * `config` serves them (see `consoleAssets`), as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, onLog, build = "build", scriptDir = `${root}/worker/${build}` } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}` } = {}) {
+  const assets = serve ? await consoleAssets({ env, config }) : undefined;
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${scriptDir}/index.js`,
@@ -57,7 +76,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     },
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
-    ...(serve ? { assets: { directory: `${root}/www`, routerConfig: { has_user_worker: true } } } : {}),
+    ...(assets ? { assets } : {}),
   });
   let db;
   try {
