@@ -31,7 +31,7 @@ deploy: setup web
 	scripts/deploy.sh "$(ENV)"
 
 ## Benchmarks (not part of `make test`): one run of every comparison, written to BENCHMARKS.md.
-bench: setup worker web
+bench: setup worker worker-test web
 	cargo bench -p otp-core --bench verify -- --warm-up-time 2 --measurement-time 5
 	node benches/node-verify.mjs
 	node benches/api-load.mjs

@@ -127,3 +127,75 @@ test("one recovery code per 24 hours", async () => {
   await at(start + 10 * 86_400);
   assert.equal((await validate(user, recoveryCodes[0])).body.success, false, "a used code never again");
 });
+
+test("a re-enrollment waits beside the active factor until its first code, then replaces it", async () => {
+  await at(T0 + 800_000);
+  const { user, secret, recoveryCodes } = await enrolled();
+  assert.equal((await validate(user, recoveryCodes[0])).body.reenrollment_required, true);
+  const again = await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  // Abandoned for a day: the active secret keeps answering, the pending one answers nothing.
+  await at(api.now + 86_400);
+  const old = await validate(user, codeAtStep(secret, step()));
+  assert.deepEqual([old.body.success, old.body.reenrollment_required], [true, true]);
+  assert.equal((await validate(user, codeAtStep(again.body.secret, step() + 1))).body.success, false);
+  await at(api.now + 60);
+  const proven = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(again.body.secret, step()) } });
+  assert.deepEqual([proven.body.success, proven.body.reenrollment_required], [true, false], JSON.stringify(proven.body));
+  await at(api.now + 30);
+  assert.equal((await validate(user, codeAtStep(secret, step()))).body.success, false, "the old secret stopped working");
+  const fresh = await validate(user, codeAtStep(again.body.secret, step()));
+  assert.deepEqual([fresh.body.success, fresh.body.failed_attempts], [true, 0]);
+  await at(api.now + 86_400);
+  assert.equal((await validate(user, recoveryCodes[1])).body.recovery_code_used, true, "the recovery codes carry over");
+  const stored = (await api.stored(org, "factors")).find((row) => row.user_id === user);
+  assert.equal(stored.pending_sealed_secret, null);
+});
+
+test("a pending secret is refused during the active one's backoff; force replaces at once and clears it", async () => {
+  await at(T0 + 1_000_000);
+  const { user, secret } = await enrolled();
+  for (let i = 0; i < 5; i++) await validate(user, "000000");
+  const pending = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+  const refused = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(pending.secret, step()) } });
+  assert.equal(refused.status, 429, JSON.stringify(refused.body));
+  const forced = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user, force_enroll: true } })).body;
+  assert.equal((await validate(user, codeAtStep(secret, step() + 1))).status, 409, "the old secret is gone at once");
+  const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(forced.secret, step()) } });
+  assert.deepEqual([validated.status, validated.body.success, validated.body.failed_attempts], [200, true, 0]);
+});
+
+test("SMS: each challenge has its own code, used once, until expires_at, while it is the open one", async () => {
+  await at(T0 + 1_200_000);
+  const sms = (await api.call("POST", "/api/v2/organizations", { json: { name: "Rules SMS" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${sms}/totp-connection`, { json: { active: true, method: "sms", max_attempts: 20 } });
+  const user = (await api.call("POST", `/api/v2/org/${sms}/users`, { json: { profile: { email: "sms@rules.test", phone_number: "+33612345678" } } })).body.id;
+  const enrollment = (await api.call("POST", `/api/v2/org/${sms}/totp-enrollment`, { json: { user_id: user } })).body;
+  assert.equal(enrollment.expires_at, api.now + 300);
+  const check = (code) => api.call("POST", `/api/v2/org/${sms}/totp-challenge/validation/${user}`, { json: { code } });
+  const challenge = async () => (await api.call("POST", `/api/v2/org/${sms}/totp-challenge/${user}`)).body;
+  assert.equal((await api.call("PUT", `/api/v2/org/${sms}/totp-enrollment/validation/${user}`, { json: { code: enrollment.code } })).body.success, true);
+  // No challenge open: no code validates, not even the enrollment's.
+  assert.equal((await check(enrollment.code)).body.success, false);
+  // Two rounds in the same time step, each with its own code, each used once.
+  for (let round = 0; round < 2; round++) {
+    const opened = await challenge();
+    assert.equal(opened.expires_at, api.now + 300);
+    assert.equal((await check(opened.code)).body.success, true, `round ${round}`);
+    assert.equal((await check(opened.code)).body.success, false, `round ${round}: used once`);
+  }
+  // A new challenge supersedes the open one.
+  const first = await challenge();
+  const second = await challenge();
+  if (first.code !== second.code) assert.equal((await check(first.code)).body.success, false);
+  assert.equal((await check(second.code)).body.success, true);
+  // Expired one second after expires_at.
+  const late = await challenge();
+  await at(late.expires_at + 1);
+  assert.equal((await check(late.code)).body.success, false);
+  const onTime = await challenge();
+  await at(onTime.expires_at);
+  assert.equal((await check(onTime.code)).body.success, true);
+  const stored = JSON.stringify(await api.stored(sms, "challenges"));
+  assert.doesNotMatch(stored, new RegExp(`"${onTime.code}"|"${late.code}"`));
+});

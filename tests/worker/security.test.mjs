@@ -42,6 +42,17 @@ test("20 simultaneous uses of one recovery code: exactly one success", async () 
   assert.ok(results.every((r) => r.body.success || r.body.recovery_code_used === false));
 });
 
+test("20 simultaneous validations of one SMS code: exactly one success", async () => {
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: `Race Org ${++orgCount}` } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, method: "sms", max_attempts: 20 } });
+  const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: `sms${orgCount}@acme.test` } } })).body.id;
+  const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+  assert.equal((await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: enrollment.code } })).body.success, true);
+  const { code } = (await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`)).body;
+  const results = await Promise.all(Array.from({ length: 20 }, () => validate(org, user, code)));
+  assert.deepEqual(outcomes(results), { success: 1, refused: 19, throttled: 0, other: [] });
+});
+
 test("parallel wrong guesses are all counted and cannot outrun the lockout", async () => {
   const { org, user, secret, step } = await enrolledUser({ max_attempts: 5 });
   const wrong = String((Number(codeAtStep(secret, step)) + 1) % 1e6).padStart(6, "0");
@@ -127,6 +138,20 @@ test("every error has the one JSON shape", async () => {
     assert.match(response.headers.get("content-type"), /^application\/json/);
   }
   assert.equal(cases[1][0].headers.get("allow"), "GET, POST");
+});
+
+test("a connection keeps guessing expensive: period and skew outside their bounds are 422s naming the field", async () => {
+  const { org } = await enrolledUser();
+  const put = (json) => api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json });
+  for (const [field, value] of [["period", 300], ["period", 61], ["period", 14], ["skew", 2], ["skew", 10]]) {
+    const response = await put({ [field]: value });
+    assert.equal(response.status, 422, `${field} ${value}: ${JSON.stringify(response.body)}`);
+    assert.match(response.body.error_description, new RegExp(`^${field} must be between`));
+  }
+  const accepted = await put({ period: 60, skew: 0 });
+  assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+  assert.deepEqual([accepted.body.period, accepted.body.skew], [60, 0]);
+  assert.deepEqual([(await put({ period: 15, skew: 1 })).body.period, (await api.call("GET", `/api/v2/org/${org}/totp-connection`)).body.skew], [15, 1]);
 });
 
 test("every API answer forbids caching, sniffing and referrers, and asks for HTTPS", async () => {

@@ -1,6 +1,7 @@
 //! A user's TOTP factor and its rules, each a pure state change (no store, no clock): count a
 //! failure and apply the lockout, accept a time step once, enroll again within the limit or by
-//! force, spend the daily recovery allowance. Storage loads a factor, one of these changes it,
+//! force (beside the active secret until the new one is proven), spend the daily recovery
+//! allowance. Storage loads a factor, one of these changes it,
 //! and storage saves it in the same transaction as the audit event.
 
 use otp_core::{Algorithm, Digits};
@@ -70,6 +71,9 @@ pub struct Factor {
     pub status: FactorStatus,
     /// The secret and its parameters.
     pub enrollment: Enrollment,
+    /// A re-enrollment of an active factor, waiting for its first code; the active secret
+    /// keeps answering challenges until then. Only ever set while the factor is active.
+    pub pending: Option<Enrollment>,
     /// The newest accepted time step; codes of this step or older are refused.
     pub last_step: Option<u64>,
     /// Consecutive failed attempts; reset by a success or a forced enrollment only.
@@ -82,6 +86,15 @@ pub struct Factor {
     pub recovery_used_at: Option<u64>,
     /// A recovery code was used: the user should enroll again.
     pub reenrollment_required: bool,
+}
+
+/// A factor's failures and lockout at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// Consecutive failed attempts.
+    pub failures: u32,
+    /// Unix seconds before which attempts are refused.
+    pub locked_until: u64,
 }
 
 /// Why an attempt is refused before its code is even looked at.
@@ -105,6 +118,7 @@ impl Factor {
             generation: 1,
             status: FactorStatus::Pending,
             enrollment,
+            pending: None,
             last_step: None,
             failures: 0,
             locked_until: 0,
@@ -114,27 +128,69 @@ impl Factor {
         }
     }
 
-    /// Replaces the secret; the factor is pending until a first code validates it. Without
-    /// `force` this is allowed [`MAX_ENROLLMENTS`] times, and failures, lockout and the last
-    /// recovery use carry over. `force` (a human verified the user) resets all of them.
+    /// Enrolls a new secret. Without `force` (allowed [`MAX_ENROLLMENTS`] times) an active
+    /// factor keeps its secret and gets the new one as pending beside it, replaced only when
+    /// a first code proves it ([`Factor::promote`]); a factor never validated gets the new secret
+    /// in place. Failures, lockout and the last recovery use carry over. `force` (a human
+    /// verified the user) replaces the secret at once and resets all of them.
     pub fn reenroll(&mut self, enrollment: Enrollment, force: bool) -> Result<(), EnrollmentLimit> {
         if !force && self.enrollments >= MAX_ENROLLMENTS {
             return Err(EnrollmentLimit);
         }
         self.generation = self.generation.saturating_add(1);
-        self.status = FactorStatus::Pending;
-        self.enrollment = enrollment;
-        self.last_step = None;
-        self.reenrollment_required = false;
         if force {
+            self.replace(enrollment);
             self.enrollments = 1;
             self.failures = 0;
             self.locked_until = 0;
             self.recovery_used_at = None;
-        } else {
-            self.enrollments += 1;
+            return Ok(());
+        }
+        self.enrollments += 1;
+        match self.status {
+            FactorStatus::Active => self.pending = Some(enrollment),
+            FactorStatus::Pending => self.replace(enrollment),
         }
         Ok(())
+    }
+
+    fn replace(&mut self, enrollment: Enrollment) {
+        self.status = FactorStatus::Pending;
+        self.enrollment = enrollment;
+        self.pending = None;
+        self.last_step = None;
+        self.reenrollment_required = false;
+    }
+
+    /// The secret an enrollment's first code is checked against: the pending one beside an
+    /// active factor, else the factor's own.
+    pub fn enrolling(&self) -> &Enrollment {
+        self.pending.as_ref().unwrap_or(&self.enrollment)
+    }
+
+    /// Failures and lockout as they stand, to restore after an attempt that proved a pending
+    /// secret.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            failures: self.failures,
+            locked_until: self.locked_until,
+        }
+    }
+
+    /// A pending secret's first code was verified (at `step` for an app): it replaces the
+    /// active one, which stops working. Failures and lockout return to where they stood before
+    /// this attempt, not to zero: they were earned on this user's factor, and only a success
+    /// of the active secret or a forced enrollment clears them. `false` when nothing is pending.
+    pub fn promote(&mut self, step: Option<u64>, before: Standing) -> bool {
+        let Some(pending) = self.pending.take() else {
+            return false;
+        };
+        self.failures = before.failures;
+        self.locked_until = before.locked_until;
+        self.enrollment = pending;
+        self.last_step = step;
+        self.reenrollment_required = false;
+        true
     }
 
     /// Counts an attempt as a failure before its code is checked, applying the lockout; the
@@ -163,6 +219,13 @@ impl Factor {
         self.succeed();
         self.status = FactorStatus::Active;
         true
+    }
+
+    /// An SMS code of this factor was spent (each code is its own, used once, so there is no
+    /// step to compare): activates the factor and clears its failures.
+    pub fn accept_code(&mut self) {
+        self.succeed();
+        self.status = FactorStatus::Active;
     }
 
     /// Whether a recovery code may be spent now: at most one per [`RECOVERY_INTERVAL`].
@@ -290,9 +353,6 @@ mod tests {
         factor.locked_until = NOW + 60;
         factor.recovery_used_at = Some(NOW);
         factor.reenrollment_required = true;
-        assert!(factor.accept_step(10));
-        factor.failures = 7;
-        factor.locked_until = NOW + 60;
         for expected in 2..=MAX_ENROLLMENTS {
             assert_eq!(factor.reenroll(enrollment(2), false), Ok(()));
             assert_eq!(factor.enrollments, expected);
@@ -304,11 +364,82 @@ mod tests {
         assert_eq!(factor.recovery_used_at, Some(NOW));
         assert!(!factor.reenrollment_required);
         assert_eq!(factor.enrollment, enrollment(2));
+        assert_eq!(factor.pending, None, "a factor never validated is replaced");
         assert_eq!(factor.reenroll(enrollment(3), false), Err(EnrollmentLimit));
         assert_eq!(
             factor.enrollment,
             enrollment(2),
             "a refused enrollment changes nothing"
+        );
+    }
+
+    #[test]
+    fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
+        let mut factor = factor();
+        assert!(factor.accept_step(10));
+        factor.reenrollment_required = true;
+        factor.failures = 3;
+        factor.locked_until = NOW + 60;
+        let before = factor.standing();
+        factor.failures = 4;
+        factor.locked_until = NOW + 120;
+        assert_eq!(factor.reenroll(enrollment(2), false), Ok(()));
+        assert_eq!(factor.reenroll(enrollment(3), false), Ok(()));
+        assert_eq!(
+            (factor.status, &factor.enrollment, factor.last_step),
+            (FactorStatus::Active, &enrollment(1), Some(10))
+        );
+        assert_eq!(
+            factor.pending,
+            Some(enrollment(3)),
+            "the newest pending wins"
+        );
+        assert_eq!(factor.enrolling(), &enrollment(3));
+        assert!(
+            factor.reenrollment_required,
+            "until the new secret is proven"
+        );
+        assert!(factor.promote(Some(4), before));
+        assert_eq!(
+            (
+                &factor.enrollment,
+                factor.pending.as_ref(),
+                factor.last_step
+            ),
+            (&enrollment(3), None, Some(4))
+        );
+        assert_eq!(factor.status, FactorStatus::Active);
+        assert!(!factor.reenrollment_required);
+        assert_eq!(
+            (factor.failures, factor.locked_until),
+            (3, NOW + 60),
+            "a lockout earned on the active secret stays"
+        );
+        assert!(!factor.promote(Some(5), before), "nothing pending");
+        assert_eq!(factor.enrolling(), &enrollment(3));
+    }
+
+    #[test]
+    fn a_forced_enrollment_drops_the_pending_secret_and_replaces_at_once() {
+        let mut factor = factor();
+        assert!(factor.accept_step(10));
+        assert_eq!(factor.reenroll(enrollment(2), false), Ok(()));
+        assert_eq!(factor.reenroll(enrollment(3), true), Ok(()));
+        assert_eq!(
+            (factor.status, &factor.enrollment, factor.pending.as_ref()),
+            (FactorStatus::Pending, &enrollment(3), None)
+        );
+    }
+
+    #[test]
+    fn an_sms_code_activates_and_clears_failures() {
+        let mut factor = factor();
+        factor.failures = 2;
+        factor.locked_until = NOW;
+        factor.accept_code();
+        assert_eq!(
+            (factor.status, factor.failures, factor.locked_until),
+            (FactorStatus::Active, 0, 0)
         );
     }
 

@@ -118,6 +118,20 @@ impl Keys {
     pub fn recovery_hash(&self, code: &str) -> Option<[u8; 32]> {
         otp_core::recovery::hash(&self.recovery, code)
     }
+
+    /// The stored hash of an SMS code, bound to its challenge so a hash says nothing of
+    /// another challenge's code: HMAC-SHA-256 under the recovery key, with its own prefix.
+    #[allow(clippy::expect_used)] // HMAC accepts keys of every length (RFC 2104, section 2).
+    pub fn sms_code_hash(&self, challenge_id: &str, code: &str) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.recovery)
+            .expect("HMAC accepts any key");
+        for part in ["sms-code", challenge_id, code.trim()] {
+            mac.update(part.as_bytes());
+            mac.update(&[0]);
+        }
+        mac.finalize().into_bytes().into()
+    }
 }
 
 /// The id of the key that sealed `sealed`, as written by [`Keys::seal`].

@@ -32,9 +32,19 @@ pub fn optional_text(
     }
 }
 
-/// A plausible email address: one `@`, a local part, a domain with a dot.
+/// A plausible email address: one `@`, a local part, a domain with a dot, all ASCII.
+///
+/// ASCII only, so one address has one spelling: Unicode case mapping and normalization merge
+/// distinct strings (the Kelvin sign lower-cases to `k`), and invisible or fullwidth characters
+/// make look-alikes. An internationalized domain is accepted in its `xn--` form.
 pub fn email(field: &'static str, value: &str) -> Result<String> {
     let value = text(field, value, 254)?;
+    if !value.is_ascii() {
+        return Err(Error::invalid(
+            field,
+            "must be ASCII (write an internationalized domain in its xn-- form)",
+        ));
+    }
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain_name(domain) && !local.contains(char::is_whitespace)
     });
@@ -136,6 +146,30 @@ mod tests {
         assert_eq!(optional_text("n", Some("  "), 5), Ok(None));
         assert_eq!(optional_text("n", None, 5), Ok(None));
         assert!(optional_text("n", Some("toolong"), 5).is_err());
+    }
+
+    #[test]
+    fn an_email_is_ascii_so_look_alikes_are_refused() {
+        for look_alike in [
+            "\u{212A}ate@acme.test",
+            "\u{0131}sa@acme.test",
+            "\u{0130}sa@acme.test",
+            "stra\u{DF}e@acme.test",
+            "\u{FF4B}ate@acme.test",
+            "jose\u{301}@acme.test",
+            "jos\u{E9}@acme.test",
+            "ka\u{200D}te@acme.test",
+            "kate@b\u{FC}cher.test",
+        ] {
+            match email("profile[email]", look_alike) {
+                Err(Error::Invalid { field, message }) => {
+                    assert_eq!(field, "profile[email]");
+                    assert!(message.starts_with("must be ASCII"), "{message}");
+                }
+                other => panic!("{look_alike}: {other:?}"),
+            }
+        }
+        assert!(email("e", "kate@xn--bcher-kva.test").is_ok());
     }
 
     #[test]

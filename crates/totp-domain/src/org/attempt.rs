@@ -1,16 +1,19 @@
 //! The one path that checks a code, for an enrollment or a challenge: the attempt is counted
 //! (and the lockout applied) first, then the code is checked, and the outcome commits with its
-//! audit events in one transaction. A code is accepted at most once.
+//! audit events in one transaction. A code is accepted at most once: an app's code by its time
+//! step, an SMS code by closing the challenge that issued it.
 
 use otp_core::{Totp, Window};
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
-use crate::factor::{Factor, Locked};
+use crate::factor::{Enrollment, Factor, Locked};
 use crate::lockout::LockoutPolicy;
-use crate::model::Connection;
-use crate::sql::Sql;
+use crate::model::{Connection, Method};
+use crate::sql::{Sql, Statement};
 
+use super::store::Purpose;
 use super::{OrgService, store};
 
 /// The answer to a code.
@@ -36,11 +39,8 @@ pub(super) enum AttemptKind {
 }
 
 impl<S: Sql> OrgService<'_, S> {
-    pub(super) fn open_totp(&self, factor: &Factor) -> Result<Totp> {
-        let secret = self
-            .keys
-            .open(&factor.enrollment.sealed_secret, &factor.user_id)?;
-        let e = &factor.enrollment;
+    pub(super) fn open_totp(&self, user_id: &str, e: &Enrollment) -> Result<Totp> {
+        let secret = self.keys.open(&e.sealed_secret, user_id)?;
         Totp::new(&secret, e.algorithm, e.digits, e.period).map_err(Error::internal)
     }
 
@@ -54,6 +54,7 @@ impl<S: Sql> OrgService<'_, S> {
         kind: AttemptKind,
     ) -> Result<ValidationResult> {
         let policy = LockoutPolicy::new(connection.max_attempts);
+        let before = factor.standing();
         let failures = factor
             .record_attempt(self.now, &policy)
             .map_err(|locked| match locked {
@@ -84,11 +85,28 @@ impl<S: Sql> OrgService<'_, S> {
                 spent
             }
             None => {
-                let window = Window::symmetric(connection.skew);
-                let accepted = self
-                    .open_totp(&factor)?
-                    .verify(code.trim(), self.now, window)
-                    .is_ok_and(|step| factor.accept_step(step));
+                let accepted = match kind {
+                    AttemptKind::Enrollment => {
+                        let enrolling = factor.enrolling().clone();
+                        let proven = self.check(connection, &factor, &enrolling, code, kind)?;
+                        proven.is_some_and(|proven| {
+                            writes.extend(proven.close);
+                            if factor.pending.is_some() {
+                                factor.promote(proven.step, before)
+                            } else {
+                                accept(&mut factor, proven.step)
+                            }
+                        })
+                    }
+                    AttemptKind::Challenge => {
+                        let active = factor.enrollment.clone();
+                        let proven = self.check(connection, &factor, &active, code, kind)?;
+                        proven.is_some_and(|proven| {
+                            writes.extend(proven.close);
+                            accept(&mut factor, proven.step)
+                        })
+                    }
+                };
                 if accepted {
                     let event = match kind {
                         AttemptKind::Enrollment => "enrollment.validated",
@@ -122,6 +140,67 @@ impl<S: Sql> OrgService<'_, S> {
             reenrollment_required: factor.reenrollment_required,
             failed_attempts: factor.failures,
         })
+    }
+}
+
+/// A code that matched.
+struct Proven {
+    /// The app code's time step; `None` for an SMS code.
+    step: Option<u64>,
+    /// For an SMS code: the write that closes its challenge, so it is used once.
+    close: Option<Statement>,
+}
+
+impl<S: Sql> OrgService<'_, S> {
+    /// Checks `code` against one secret of the factor: an app's code within the window, or
+    /// the SMS code of the user's open challenge for this kind. `None` if refused.
+    fn check(
+        &self,
+        connection: &Connection,
+        factor: &Factor,
+        enrollment: &Enrollment,
+        code: &str,
+        kind: AttemptKind,
+    ) -> Result<Option<Proven>> {
+        match enrollment.method {
+            Method::TotpApp => {
+                let window = Window::symmetric(connection.skew);
+                let totp = self.open_totp(&factor.user_id, enrollment)?;
+                Ok(totp
+                    .verify(code.trim(), self.now, window)
+                    .ok()
+                    .map(|step| Proven {
+                        step: Some(step),
+                        close: None,
+                    }))
+            }
+            Method::Sms => {
+                let purpose = match kind {
+                    AttemptKind::Enrollment => Purpose::Enrollment,
+                    AttemptKind::Challenge => Purpose::Challenge,
+                };
+                let open = store::open_code(self.sql, &factor.user_id, purpose, self.now)?;
+                Ok(open.and_then(|open| {
+                    let hash = self.keys.sms_code_hash(&open.id, code);
+                    bool::from(hash.as_slice().ct_eq(open.code_hash.as_slice())).then(|| Proven {
+                        step: None,
+                        close: Some(store::close_challenges(&factor.user_id, purpose)),
+                    })
+                }))
+            }
+        }
+    }
+}
+
+/// A verified code of the factor's own secret: a step is accepted once; an SMS code was
+/// single-use already (its challenge closes with this attempt).
+fn accept(factor: &mut Factor, step: Option<u64>) -> bool {
+    match step {
+        Some(step) => factor.accept_step(step),
+        None => {
+            factor.accept_code();
+            true
+        }
     }
 }
 

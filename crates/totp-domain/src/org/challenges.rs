@@ -9,6 +9,7 @@ use crate::new_id;
 use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult, code_expiry};
+use super::store::{NewChallenge, Purpose};
 use super::{OrgService, store};
 
 /// A challenge as answered to the customer.
@@ -20,29 +21,51 @@ pub struct ChallengeCreated {
     pub user_id: String,
     /// `totp_app` or `sms`.
     pub method: Method,
-    /// For SMS: the code to send to the user.
+    /// For SMS: this challenge's own code to send to the user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// Unix seconds after which the current code is refused.
+    /// The last second its code is accepted: for SMS, this challenge's code (while it is the
+    /// user's open one); for an app, the current code.
     pub expires_at: u64,
 }
 
 impl<S: Sql> OrgService<'_, S> {
-    /// Starts a challenge. For SMS it answers the code to send.
+    /// Starts a challenge, superseding the user's open one. For SMS it answers a code of its
+    /// own to send.
     pub fn create_challenge(&self, user_id: &str) -> Result<ChallengeCreated> {
         let connection = self.active_connection()?;
         let factor = self.active_factor(user_id)?;
-        let totp = self.open_totp(&factor)?;
         let id = new_id()?;
-        let expires_at = code_expiry(&totp, self.now, connection.skew);
-        self.sql.commit(vec![
-            store::insert_challenge(&id, &factor.user_id, self.now, expires_at),
-            self.audit("challenge.created", Some(&factor.user_id), None),
-        ])?;
         let method = factor.enrollment.method;
+        let (code, expires_at, mut writes) = match method {
+            Method::Sms => {
+                let issued = self.issue_sms_code(
+                    &id,
+                    &factor.user_id,
+                    Purpose::Challenge,
+                    factor.enrollment.digits,
+                )?;
+                (Some(issued.code), issued.expires_at, issued.writes)
+            }
+            Method::TotpApp => {
+                let totp = self.open_totp(&factor.user_id, &factor.enrollment)?;
+                let expires_at = code_expiry(&totp, self.now, connection.skew);
+                let writes = store::open_challenge(&NewChallenge {
+                    id: &id,
+                    user_id: &factor.user_id,
+                    purpose: Purpose::Challenge,
+                    created_at: self.now,
+                    expires_at,
+                    code_hash: None,
+                });
+                (None, expires_at, writes)
+            }
+        };
+        writes.push(self.audit("challenge.created", Some(&factor.user_id), None));
+        self.sql.commit(writes)?;
         Ok(ChallengeCreated {
             id,
-            code: (method == Method::Sms).then(|| totp.generate(self.now).as_str().to_owned()),
+            code: code.map(|code| code.to_string()),
             user_id: factor.user_id,
             method,
             expires_at,

@@ -21,15 +21,23 @@ pub struct ConnectionUpdate {
     pub algorithm: Option<String>,
     /// 6, 7 or 8.
     pub digits: Option<u64>,
-    /// 15 to 300 seconds.
+    /// Seconds, within [`PERIODS`].
     pub period: Option<u64>,
-    /// 0 to 10 steps.
+    /// Steps either side, within [`SKEWS`].
     pub skew: Option<u64>,
     /// Shown in authenticator apps.
     pub issuer: Option<String>,
     /// 1 to 20 failures before backoff.
     pub max_attempts: Option<u64>,
 }
+
+/// Periods authenticator apps use: 30 s almost everywhere, 60 s on some tokens, 15 s at most
+/// as short; longer periods only keep a guessed code valid longer.
+pub const PERIODS: std::ops::RangeInclusive<u64> = 15..=60;
+
+/// At most one step either side (RFC 6238, section 5.2, recommends at most one step of delay):
+/// three codes per guess, each accepted for at most three minutes.
+pub const SKEWS: std::ops::RangeInclusive<u64> = 0..=1;
 
 fn in_range(field: &'static str, value: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64> {
     if range.contains(&value) {
@@ -82,10 +90,10 @@ impl<S: Sql> OrgService<'_, S> {
                 .ok_or_else(|| Error::invalid("digits", "must be 6, 7 or 8"))?;
         }
         if let Some(period) = update.period {
-            connection.period = in_range("period", period, 15..=300)?;
+            connection.period = in_range("period", period, PERIODS)?;
         }
         if let Some(skew) = update.skew {
-            connection.skew = in_range("skew", skew, 0..=10)? as u8;
+            connection.skew = in_range("skew", skew, SKEWS)? as u8;
         }
         if let Some(issuer) = update.issuer {
             let issuer = validate::text("issuer", &issuer, 64)?;

@@ -1,14 +1,17 @@
-//! Enrollment: a new secret (sealed), five recovery codes, and validation by a first code.
+//! Enrollment: a new secret (sealed), five recovery codes, and validation by a first code. A
+//! re-enrollment of an active factor waits beside it until that first code.
 
-use otp_core::{OtpauthUri, Secret, Totp, recovery};
+use otp_core::{OtpauthUri, Secret, recovery};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus, MAX_ENROLLMENTS};
-use crate::model::{Connection, Method};
+use crate::model::Method;
+use crate::new_id;
 use crate::sql::Sql;
 
-use super::attempt::{AttemptKind, ValidationResult, code_expiry};
+use super::attempt::{AttemptKind, ValidationResult};
+use super::store::Purpose;
 use super::{OrgService, store};
 
 /// Recovery codes issued per first or forced enrollment.
@@ -29,10 +32,10 @@ pub struct EnrollmentCreated {
     /// For the app method: the secret in base32, for manual entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
-    /// For the SMS method: the code to send.
+    /// For the SMS method: the code to send, accepted once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// For the SMS method: Unix seconds after which the code is refused.
+    /// For the SMS method: the last second the code is accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
     /// Five single-use codes joined by `\n`, when new ones were issued (first or forced
@@ -43,7 +46,8 @@ pub struct EnrollmentCreated {
 }
 
 impl<S: Sql> OrgService<'_, S> {
-    /// Enrolls a user with a fresh secret. Failures and lockout carry over unless `force`.
+    /// Enrolls a user with a fresh secret. An active factor keeps working until the new secret
+    /// is validated, unless `force`, which replaces it at once and clears failures and lockout.
     pub fn enroll(&self, user_id: &str, force: bool) -> Result<EnrollmentCreated> {
         let connection = self.active_connection()?;
         let user = self.user(user_id)?;
@@ -85,10 +89,7 @@ impl<S: Sql> OrgService<'_, S> {
         } else {
             None
         };
-        let detail = if force { "forced" } else { "standard" };
-        writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
-        self.sql.commit(writes)?;
-
+        let mut sms_writes = Vec::new();
         let mut created = EnrollmentCreated {
             user_id: user.id.clone(),
             status: FactorStatus::Pending,
@@ -104,7 +105,11 @@ impl<S: Sql> OrgService<'_, S> {
                     .collect::<Vec<_>>()
                     .join("\n")
             }),
-            recovery_codes_remaining: store::recovery_codes_left(self.sql, &user.id)?,
+            recovery_codes_remaining: if first || force {
+                RECOVERY_CODES as u32
+            } else {
+                store::recovery_codes_left(self.sql, &user.id)?
+            },
         };
         match connection.method {
             Method::TotpApp => {
@@ -121,35 +126,36 @@ impl<S: Sql> OrgService<'_, S> {
                 created.secret = Some(secret.to_base32().to_string());
             }
             Method::Sms => {
-                let totp = totp(&secret, &connection)?;
-                created.code = Some(totp.generate(self.now).as_str().to_owned());
-                created.expires_at = Some(code_expiry(&totp, self.now, connection.skew));
+                let issued = self.issue_sms_code(
+                    &new_id()?,
+                    &user.id,
+                    Purpose::Enrollment,
+                    connection.digits,
+                )?;
+                created.code = Some(issued.code.to_string());
+                created.expires_at = Some(issued.expires_at);
+                sms_writes = issued.writes;
             }
         }
+        let detail = if force { "forced" } else { "standard" };
+        sms_writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
+        writes.extend(sms_writes);
+        self.sql.commit(writes)?;
         Ok(created)
     }
 
     /// Validates a pending enrollment with a first code; a wrong code counts as a failure.
+    /// A pending secret beside an active one replaces it when validated.
     pub fn validate_enrollment(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
         let connection = self.active_connection()?;
         let user = self.user(user_id)?;
         let factor = store::factor(self.sql, &user.id)?
             .ok_or(Error::NotFound("the user is not enrolled"))?;
-        if factor.status != FactorStatus::Pending {
+        if factor.status == FactorStatus::Active && factor.pending.is_none() {
             return Err(Error::Conflict(
                 "the enrollment is already validated".into(),
             ));
         }
         self.attempt(&connection, factor, code, AttemptKind::Enrollment)
     }
-}
-
-fn totp(secret: &Secret, connection: &Connection) -> Result<Totp> {
-    Totp::new(
-        secret,
-        connection.algorithm,
-        connection.digits,
-        connection.period,
-    )
-    .map_err(Error::internal)
 }

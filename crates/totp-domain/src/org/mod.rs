@@ -10,6 +10,7 @@ mod connection;
 mod enrollment;
 mod operate;
 pub mod schema;
+mod sms;
 pub mod store;
 mod users;
 
@@ -18,6 +19,7 @@ pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;
 pub use enrollment::EnrollmentCreated;
 pub use operate::{Export, ResealReport};
+pub use sms::SMS_CODE_LIFETIME;
 pub use users::NewUser;
 
 use crate::keys::Keys;

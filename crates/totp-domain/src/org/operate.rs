@@ -44,10 +44,12 @@ impl<S: Sql> OrgService<'_, S> {
         let current = self.keys.current_key_id();
         let mut report = ResealReport::default();
         for mut factor in store::factors_sealed_under_other_keys(self.sql, current, limit)? {
-            let secret = self
-                .keys
-                .open(&factor.enrollment.sealed_secret, &factor.user_id)?;
-            factor.enrollment.sealed_secret = self.keys.seal(&secret, &factor.user_id)?;
+            let user = factor.user_id.clone();
+            for enrollment in std::iter::once(&mut factor.enrollment).chain(factor.pending.as_mut())
+            {
+                let secret = self.keys.open(&enrollment.sealed_secret, &user)?;
+                enrollment.sealed_secret = self.keys.seal(&secret, &user)?;
+            }
             self.sql.commit(vec![store::save_factor(&factor)])?;
             report.resealed += 1;
         }

@@ -78,6 +78,23 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE factors ADD COLUMN key_id TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX factors_by_key_id ON factors (key_id)",
     ],
+    // 3: a re-enrollment of an active factor waits beside it (the pending_* columns, all set
+    // or all null) until its first code; and SMS codes of their own: each challenge row holds
+    // the keyed hash of its code, for its purpose ('challenge' or 'enrollment'), and a user
+    // has at most one row per purpose, the open one.
+    &[
+        "ALTER TABLE factors ADD COLUMN pending_method TEXT",
+        "ALTER TABLE factors ADD COLUMN pending_sealed_secret TEXT",
+        "ALTER TABLE factors ADD COLUMN pending_algorithm TEXT",
+        "ALTER TABLE factors ADD COLUMN pending_digits INTEGER",
+        "ALTER TABLE factors ADD COLUMN pending_period INTEGER",
+        "ALTER TABLE factors ADD COLUMN pending_key_id TEXT",
+        "CREATE INDEX factors_by_pending_key_id ON factors (pending_key_id)",
+        "ALTER TABLE challenges ADD COLUMN purpose TEXT NOT NULL DEFAULT 'challenge' \
+         CHECK (purpose IN ('challenge', 'enrollment'))",
+        "ALTER TABLE challenges ADD COLUMN code_hash TEXT",
+        "CREATE INDEX challenges_by_user ON challenges (user_id, purpose)",
+    ],
 ];
 
 /// The version this build writes.

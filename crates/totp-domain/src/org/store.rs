@@ -11,9 +11,11 @@ use crate::model::{AuditEvent, Connection, Method, PageRequest, Profile, User};
 use crate::sql::{Count, Sql, Statement, blob, unblob};
 use crate::stmt;
 
-/// The key under which an email is unique in its organization.
+/// The key under which an email is unique in its organization: the address with ASCII letters
+/// lower-cased. Emails are ASCII (see `validate::email`), so a lookup with any other character
+/// matches no one rather than someone whose address maps to it.
 pub fn email_key(email: &str) -> String {
-    email.to_lowercase()
+    email.to_ascii_lowercase()
 }
 
 #[derive(Deserialize)]
@@ -181,11 +183,33 @@ struct FactorRow {
     enrollments: u32,
     recovery_used_at: Option<u64>,
     reenrollment_required: u64,
+    pending_method: Option<String>,
+    pending_sealed_secret: Option<String>,
+    pending_algorithm: Option<String>,
+    pending_digits: Option<u32>,
+    pending_period: Option<u64>,
 }
 
 impl TryFrom<FactorRow> for Factor {
     type Error = Error;
     fn try_from(row: FactorRow) -> Result<Self> {
+        let pending = match (
+            row.pending_method,
+            row.pending_sealed_secret,
+            row.pending_algorithm,
+            row.pending_digits,
+            row.pending_period,
+        ) {
+            (Some(m), Some(sealed), Some(a), Some(d), Some(period)) => Some(Enrollment {
+                method: method(&m)?,
+                sealed_secret: unblob(&sealed)?,
+                algorithm: algorithm(&a)?,
+                digits: digits(d)?,
+                period,
+            }),
+            (None, None, None, None, None) => None,
+            _ => return Err(corrupt("pending enrollment")),
+        };
         Ok(Self {
             user_id: row.user_id,
             generation: row.generation,
@@ -197,6 +221,7 @@ impl TryFrom<FactorRow> for Factor {
                 digits: digits(row.digits)?,
                 period: row.period,
             },
+            pending,
             last_step: row.last_step,
             failures: row.failures,
             locked_until: row.locked_until,
@@ -209,7 +234,8 @@ impl TryFrom<FactorRow> for Factor {
 
 const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
     digits, period, last_step, failures, locked_until, enrollments, recovery_used_at, \
-    reenrollment_required";
+    reenrollment_required, pending_method, pending_sealed_secret, pending_algorithm, \
+    pending_digits, pending_period";
 
 /// The user's factor.
 pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
@@ -225,14 +251,18 @@ pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
 /// Writes a factor, creating it or updating it in place.
 pub fn save_factor(f: &Factor) -> Statement {
     let e = &f.enrollment;
+    let p = f.pending.as_ref();
     stmt!(
         format!(
-            "INSERT INTO factors ({FACTOR_COLUMNS}, key_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+            "INSERT INTO factors ({FACTOR_COLUMNS}, key_id, pending_key_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+               ?17, ?18, ?19, ?20, ?21) \
              ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
                sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, last_step = ?9, \
                failures = ?10, locked_until = ?11, enrollments = ?12, recovery_used_at = ?13, \
-               reenrollment_required = ?14, key_id = ?15"
+               reenrollment_required = ?14, pending_method = ?15, \
+               pending_sealed_secret = ?16, pending_algorithm = ?17, pending_digits = ?18, \
+               pending_period = ?19, key_id = ?20, pending_key_id = ?21"
         ),
         &f.user_id,
         f.generation,
@@ -248,18 +278,28 @@ pub fn save_factor(f: &Factor) -> Statement {
         f.enrollments,
         f.recovery_used_at,
         f.reenrollment_required,
-        sealed_key_id(&e.sealed_secret).unwrap_or_default()
+        p.map(|p| p.method.as_str()),
+        p.map(|p| blob(&p.sealed_secret)),
+        p.map(|p| p.algorithm.as_str()),
+        p.map(|p| p.digits.count() as u32),
+        p.map(|p| p.period),
+        sealed_key_id(&e.sealed_secret).unwrap_or_default(),
+        p.map(|p| sealed_key_id(&p.sealed_secret).unwrap_or_default())
     )
 }
 
-/// Up to `limit` factors whose secret is sealed under another key than `key_id`.
+/// Up to `limit` factors with a secret (active or pending) sealed under another key than
+/// `key_id`.
 pub fn factors_sealed_under_other_keys(
     sql: &impl Sql,
     key_id: &str,
     limit: u32,
 ) -> Result<Vec<Factor>> {
     let query = stmt!(
-        format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE key_id != ?1 LIMIT ?2"),
+        format!(
+            "SELECT {FACTOR_COLUMNS} FROM factors WHERE key_id != ?1 OR pending_key_id != ?1 \
+             LIMIT ?2"
+        ),
         key_id,
         limit
     );
@@ -313,15 +353,102 @@ pub fn recovery_codes_left(sql: &impl Sql, user_id: &str) -> Result<u32> {
     Ok(sql.row::<Count>(&query)?.map_or(0, |row| row.count as u32))
 }
 
-/// Records a challenge.
-pub fn insert_challenge(id: &str, user_id: &str, created_at: u64, expires_at: u64) -> Statement {
+/// What a challenge row is for: answering a challenge, or proving an SMS enrollment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// `POST totp-challenge`.
+    Challenge,
+    /// The code an SMS enrollment sends.
+    Enrollment,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Challenge => "challenge",
+            Self::Enrollment => "enrollment",
+        }
+    }
+}
+
+/// A challenge to record: the user's open one for its purpose from now on.
+pub struct NewChallenge<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// The user's id.
+    pub user_id: &'a str,
+    /// What it is for.
+    pub purpose: Purpose,
+    /// Unix seconds.
+    pub created_at: u64,
+    /// The last second its code is accepted.
+    pub expires_at: u64,
+    /// The keyed hash of its SMS code; `None` for an app's challenge.
+    pub code_hash: Option<[u8; 32]>,
+}
+
+/// Records a challenge, superseding the user's earlier ones of the same purpose.
+pub fn open_challenge(c: &NewChallenge<'_>) -> Vec<Statement> {
+    vec![
+        close_challenges(c.user_id, c.purpose),
+        stmt!(
+            "INSERT INTO challenges (id, user_id, purpose, created_at, expires_at, code_hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            c.id,
+            c.user_id,
+            c.purpose.as_str(),
+            c.created_at,
+            c.expires_at,
+            c.code_hash.as_ref().map(|hash| blob(hash))
+        ),
+    ]
+}
+
+/// Closes the user's challenges of this purpose: their codes stop working.
+pub fn close_challenges(user_id: &str, purpose: Purpose) -> Statement {
     stmt!(
-        "INSERT INTO challenges (id, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        id,
+        "DELETE FROM challenges WHERE user_id = ?1 AND purpose = ?2",
         user_id,
-        created_at,
-        expires_at
+        purpose.as_str()
     )
+}
+
+/// The open challenge of the user for this purpose whose SMS code is still accepted at `now`.
+pub struct OpenCode {
+    /// The challenge's id.
+    pub id: String,
+    /// The keyed hash of its code.
+    pub code_hash: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct OpenCodeRow {
+    id: String,
+    code_hash: String,
+}
+
+/// The user's open SMS code for this purpose, unless it has expired at `now`.
+pub fn open_code(
+    sql: &impl Sql,
+    user_id: &str,
+    purpose: Purpose,
+    now: u64,
+) -> Result<Option<OpenCode>> {
+    let query = stmt!(
+        "SELECT id, code_hash FROM challenges \
+         WHERE user_id = ?1 AND purpose = ?2 AND expires_at >= ?3 AND code_hash IS NOT NULL",
+        user_id,
+        purpose.as_str(),
+        now
+    );
+    sql.row::<OpenCodeRow>(&query)?
+        .map(|row| {
+            Ok(OpenCode {
+                id: row.id,
+                code_hash: unblob(&row.code_hash)?,
+            })
+        })
+        .transpose()
 }
 
 /// Appends to the audit trail.

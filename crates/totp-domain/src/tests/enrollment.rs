@@ -44,6 +44,41 @@ fn duplicate_emails_are_refused_whatever_their_case() {
 }
 
 #[test]
+fn a_look_alike_email_is_refused_and_finds_no_one() {
+    let org = Org::new();
+    let kate = org.user("kate@acme.test");
+    org.user("isa@acme.test");
+    for look_alike in [
+        "\u{212A}ate@acme.test",
+        "KATE@ACME.TEST\u{200D}",
+        "\u{FF4B}ate@acme.test",
+        "\u{0130}sa@acme.test",
+        "\u{0131}sa@acme.test",
+    ] {
+        let new = NewUser {
+            email: Some(look_alike.into()),
+            ..Default::default()
+        };
+        assert!(
+            matches!(
+                org.at(T0).create_user(new),
+                Err(Error::Invalid {
+                    field: "profile[email]",
+                    ..
+                })
+            ),
+            "{look_alike}"
+        );
+        assert_eq!(
+            org.at(T0).user(look_alike),
+            Err(Error::NotFound("user not found")),
+            "{look_alike}"
+        );
+    }
+    assert_eq!(org.at(T0).user("KATE@acme.TEST").unwrap().id, kate);
+}
+
+#[test]
 fn user_fields_are_checked_and_named() {
     let org = Org::new();
     let field = |new: NewUser| match org.at(T0).create_user(new) {
@@ -153,7 +188,7 @@ fn nonsense_connection_values_name_their_field_and_change_nothing() {
         ),
         (
             ConnectionUpdate {
-                period: Some(301),
+                period: Some(61),
                 ..Default::default()
             },
             "period",
@@ -174,7 +209,7 @@ fn nonsense_connection_values_name_their_field_and_change_nothing() {
         ),
         (
             ConnectionUpdate {
-                skew: Some(11),
+                skew: Some(2),
                 ..Default::default()
             },
             "skew",
@@ -226,8 +261,8 @@ fn connection_updates_keep_absent_fields_and_accept_the_bounds() {
         .update_connection(ConnectionUpdate {
             algorithm: Some("SHA256".into()),
             digits: Some(8),
-            period: Some(300),
-            skew: Some(10),
+            period: Some(60),
+            skew: Some(0),
             max_attempts: Some(20),
             issuer: Some(" Acme ".into()),
             ..Default::default()
@@ -236,7 +271,7 @@ fn connection_updates_keep_absent_fields_and_accept_the_bounds() {
     assert_eq!(updated.issuer, "Acme");
     assert_eq!(
         (updated.period, updated.skew, updated.max_attempts),
-        (300, 10, 20)
+        (60, 0, 20)
     );
     assert_eq!(updated.updated_at, T0 + 7);
     assert!(!updated.active);

@@ -36,12 +36,19 @@ fn failures_back_off_and_persist_across_challenges_and_reenrollment() {
         org.at(now + 31).validate_enrollment(&user, "000000"),
         Err(Error::Throttled { retry_after: 59 })
     );
-    // A right code after the delay clears everything.
+    // A right code after the delay proves the new secret, which replaces the old one; the
+    // count earned on the factor stays until a success of the active secret.
     let ok = org
         .at(now + 90)
         .validate_enrollment(&user, new_totp.generate(now + 90).as_str())
         .unwrap();
-    assert_eq!((ok.success, ok.failed_attempts), (true, 0));
+    assert_eq!((ok.success, ok.failed_attempts), (true, 6));
+    assert_eq!(org.factor(&user).locked_until, now + 30 + 60);
+    let cleared = org
+        .at(now + 120)
+        .validate_challenge(&user, new_totp.generate(now + 120).as_str())
+        .unwrap();
+    assert_eq!((cleared.success, cleared.failed_attempts), (true, 0));
     assert_eq!(org.factor(&user).locked_until, 0);
 }
 

@@ -8,6 +8,8 @@ mod contract;
 mod enrollment;
 mod lockout;
 mod recovery;
+mod reenrollment;
+mod sms;
 mod sqlite;
 mod tenants;
 
