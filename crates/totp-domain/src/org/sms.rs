@@ -51,20 +51,14 @@ impl<S: Sql> OrgService<'_, S> {
     }
 }
 
-/// A uniformly random code of `digits` decimal digits (rejection sampling, so no value is
-/// likelier than another).
+/// A random code of `digits` decimal digits: 64 random bits reduced modulo 10^digits, so no
+/// code is likelier than another by more than 10^8 / 2^64.
 fn random_code(digits: Digits) -> Result<Zeroizing<String>> {
-    let modulus = digits.modulus();
-    let limit = u32::MAX - u32::MAX % modulus;
-    loop {
-        let mut bytes = Zeroizing::new([0u8; 4]);
-        getrandom::fill(bytes.as_mut()).map_err(|_| Error::internal("no randomness"))?;
-        let value = u32::from_le_bytes(*bytes);
-        if value < limit {
-            let width = digits.count();
-            return Ok(Zeroizing::new(format!("{:0width$}", value % modulus)));
-        }
-    }
+    let mut bytes = Zeroizing::new([0u8; 8]);
+    getrandom::fill(bytes.as_mut()).map_err(|_| Error::internal("no randomness"))?;
+    let value = u64::from_le_bytes(*bytes) % u64::from(digits.modulus());
+    let width = digits.count();
+    Ok(Zeroizing::new(format!("{value:0width$}")))
 }
 
 #[cfg(test)]
@@ -82,6 +76,11 @@ mod tests {
                 codes.iter().map(|code| code.as_str()).collect();
             assert!(distinct.len() > 60, "{digits:?}: {distinct:?}");
         }
+    }
+
+    #[test]
+    fn a_code_lives_five_minutes() {
+        assert_eq!(SMS_CODE_LIFETIME, 300);
     }
 
     #[test]

@@ -381,10 +381,7 @@ fn at_most_five_reenrollments_without_force() {
 fn sms_enrollment_and_challenges_answer_the_code_to_send() {
     let org = Org::new();
     let user = org.with_user();
-    org.configure(ConnectionUpdate {
-        method: Some("sms".into()),
-        ..Default::default()
-    });
+    org.on_sms();
     let created = org.at(T0).enroll(&user, false).unwrap();
     assert!(created.otpauth_uri.is_none() && created.secret.is_none());
     let code = created.code.unwrap();

@@ -88,6 +88,14 @@ impl Org {
         self.user("emilie@communitiz-app.co")
     }
 
+    /// Switches the connection to the SMS method.
+    pub fn on_sms(&self) {
+        self.configure(ConnectionUpdate {
+            method: Some("sms".into()),
+            ..Default::default()
+        });
+    }
+
     /// Creates a user; its id.
     pub fn user(&self, email: &str) -> String {
         let new = NewUser {

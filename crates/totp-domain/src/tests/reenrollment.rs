@@ -1,8 +1,20 @@
 //! Re-enrollment keeps the working factor until the new secret is proven; force replaces it.
 
+use otp_core::Totp;
+
 use super::{Org, T0, totp_of, wrong};
 use crate::error::Error;
 use crate::factor::FactorStatus;
+
+/// Five wrong codes at `now`: the factor backs off for 30 s.
+fn back_off(org: &Org, user: &str, totp: &Totp, now: u64) {
+    for _ in 0..5 {
+        org.at(now)
+            .validate_challenge(user, &wrong(totp.generate(now).as_str()))
+            .unwrap();
+    }
+    assert_eq!(org.factor(user).locked_until, now + 30);
+}
 
 #[test]
 fn an_abandoned_reenrollment_leaves_the_active_factor_and_its_recovery_codes_working() {
@@ -99,11 +111,7 @@ fn a_pending_secret_cannot_clear_a_lockout_earned_on_the_active_one() {
     let org = Org::new();
     let (user, old, _) = org.active();
     let now = T0 + 100;
-    for _ in 0..5 {
-        org.at(now)
-            .validate_challenge(&user, &wrong(old.generate(now).as_str()))
-            .unwrap();
-    }
+    back_off(&org, &user, &old, now);
     let new = totp_of(&org.at(now + 1).enroll(&user, false).unwrap());
     assert_eq!(
         org.at(now + 2)
@@ -123,11 +131,7 @@ fn a_forced_enrollment_replaces_at_once_and_clears_the_lockout() {
     let org = Org::new();
     let (user, old, _) = org.active();
     let now = T0 + 100;
-    for _ in 0..5 {
-        org.at(now)
-            .validate_challenge(&user, &wrong(old.generate(now).as_str()))
-            .unwrap();
-    }
+    back_off(&org, &user, &old, now);
     org.at(now + 1).enroll(&user, false).unwrap();
     let forced = org.at(now + 2).enroll(&user, true).unwrap();
     assert!(forced.recovery_codes.is_some());

@@ -1,16 +1,13 @@
 //! SMS codes: one per challenge, used once, until it expires, while it is the open one.
 
 use super::{Org, T0};
-use crate::org::{ConnectionUpdate, SMS_CODE_LIFETIME};
+use crate::org::SMS_CODE_LIFETIME;
 
 /// An organization on the SMS method with one user whose enrollment is validated.
 fn sms_user() -> (Org, String) {
     let org = Org::new();
     let user = org.with_user();
-    org.configure(ConnectionUpdate {
-        method: Some("sms".into()),
-        ..Default::default()
-    });
+    org.on_sms();
     let created = org.at(T0).enroll(&user, false).unwrap();
     assert_eq!(created.expires_at, Some(T0 + SMS_CODE_LIFETIME));
     let proven = org
@@ -107,10 +104,7 @@ fn no_code_validates_without_an_open_challenge() {
 fn an_enrollment_code_answers_no_challenge_and_a_challenge_code_no_enrollment() {
     let org = Org::new();
     let user = org.with_user();
-    org.configure(ConnectionUpdate {
-        method: Some("sms".into()),
-        ..Default::default()
-    });
+    org.on_sms();
     let enrollment_code = org.at(T0).enroll(&user, false).unwrap().code.unwrap();
     assert!(
         org.at(T0 + 1).create_challenge(&user).is_err(),
