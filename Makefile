@@ -79,8 +79,9 @@ soak: setup worker
 	FUZZ_EXAMPLES=300 node --test --test-timeout=3600000 --test-force-exit 'tests/fuzz/*.test.mjs'
 	node --test --test-timeout=1200000 --test-force-exit tests/soak/soak.mjs
 
-# The worker on workerd (Miniflare), from tests/.
-test-worker: worker worker-test
+# The worker on workerd (Miniflare), from tests/; the console's suite serves www/ with the
+# package `make web` copies into www/pkg.
+test-worker: worker worker-test web
 	node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit 'tests/worker/*.test.mjs'
 
 # The browser package for pages (--target web, also copied into www/) and for Node or
