@@ -85,28 +85,22 @@ impl<S: Sql> OrgService<'_, S> {
                 spent
             }
             None => {
-                let accepted = match kind {
-                    AttemptKind::Enrollment => {
-                        let enrolling = factor.enrolling().clone();
-                        let proven = self.check(connection, &factor, &enrolling, code, kind)?;
-                        proven.is_some_and(|proven| {
-                            writes.extend(proven.close);
-                            if factor.pending.is_some() {
-                                factor.promote(proven.step, before)
-                            } else {
-                                accept(&mut factor, proven.step)
-                            }
-                        })
-                    }
-                    AttemptKind::Challenge => {
-                        let active = factor.enrollment.clone();
-                        let proven = self.check(connection, &factor, &active, code, kind)?;
-                        proven.is_some_and(|proven| {
-                            writes.extend(proven.close);
-                            accept(&mut factor, proven.step)
-                        })
-                    }
+                // An enrollment's code proves the pending secret if there is one; a
+                // challenge's, the active one.
+                let promoting = kind == AttemptKind::Enrollment && factor.pending.is_some();
+                let secret = match kind {
+                    AttemptKind::Enrollment => factor.enrolling(),
+                    AttemptKind::Challenge => &factor.enrollment,
                 };
+                let proven = self.check(connection, &user_id, secret, code, kind)?;
+                let accepted = proven.is_some_and(|proven| {
+                    writes.extend(proven.close);
+                    if promoting {
+                        factor.promote(proven.step, before)
+                    } else {
+                        accept(&mut factor, proven.step)
+                    }
+                });
                 if accepted {
                     let event = match kind {
                         AttemptKind::Enrollment => "enrollment.validated",
@@ -157,7 +151,7 @@ impl<S: Sql> OrgService<'_, S> {
     fn check(
         &self,
         connection: &Connection,
-        factor: &Factor,
+        user_id: &str,
         enrollment: &Enrollment,
         code: &str,
         kind: AttemptKind,
@@ -165,7 +159,7 @@ impl<S: Sql> OrgService<'_, S> {
         match enrollment.method {
             Method::TotpApp => {
                 let window = Window::symmetric(connection.skew);
-                let totp = self.open_totp(&factor.user_id, enrollment)?;
+                let totp = self.open_totp(user_id, enrollment)?;
                 Ok(totp
                     .verify(code.trim(), self.now, window)
                     .ok()
@@ -179,12 +173,12 @@ impl<S: Sql> OrgService<'_, S> {
                     AttemptKind::Enrollment => Purpose::Enrollment,
                     AttemptKind::Challenge => Purpose::Challenge,
                 };
-                let open = store::open_code(self.sql, &factor.user_id, purpose, self.now)?;
+                let open = store::open_code(self.sql, user_id, purpose, self.now)?;
                 Ok(open.and_then(|open| {
                     let hash = self.keys.sms_code_hash(&open.id, code);
                     bool::from(hash.as_slice().ct_eq(open.code_hash.as_slice())).then(|| Proven {
                         step: None,
-                        close: Some(store::close_challenges(&factor.user_id, purpose)),
+                        close: Some(store::close_challenges(user_id, purpose)),
                     })
                 }))
             }

@@ -89,7 +89,10 @@ impl<S: Sql> OrgService<'_, S> {
         } else {
             None
         };
-        let mut sms_writes = Vec::new();
+        if force {
+            // Replaced at once: a code sent for a challenge of the old factor dies with it.
+            writes.push(store::close_challenges(&user.id, Purpose::Challenge));
+        }
         let mut created = EnrollmentCreated {
             user_id: user.id.clone(),
             status: FactorStatus::Pending,
@@ -134,12 +137,11 @@ impl<S: Sql> OrgService<'_, S> {
                 )?;
                 created.code = Some(issued.code.to_string());
                 created.expires_at = Some(issued.expires_at);
-                sms_writes = issued.writes;
+                writes.extend(issued.writes);
             }
         }
         let detail = if force { "forced" } else { "standard" };
-        sms_writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
-        writes.extend(sms_writes);
+        writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
         self.sql.commit(writes)?;
         Ok(created)
     }

@@ -132,3 +132,22 @@ fn an_enrollment_code_answers_no_challenge_and_a_challenge_code_no_enrollment() 
         "only a keyed hash is stored: {stored}"
     );
 }
+
+#[test]
+fn a_forced_enrollment_closes_the_old_factors_open_challenge() {
+    let (org, user) = sms_user();
+    let sent = org
+        .at(T0 + 60)
+        .create_challenge(&user)
+        .unwrap()
+        .code
+        .unwrap();
+    let forced = org.at(T0 + 61).enroll(&user, true).unwrap();
+    assert!(
+        org.at(T0 + 62)
+            .validate_enrollment(&user, &forced.code.unwrap())
+            .unwrap()
+            .success
+    );
+    assert_eq!(validate(&org, T0 + 63, &user, &sent), (false, 1));
+}
