@@ -34,6 +34,10 @@ export function conformanceProblems(doc, log) {
       continue;
     }
     if (response.$ref) response = doc.components.responses[response.$ref.split("/").pop()];
+    if (!response.content) {
+      if (body !== "") problems.push(`${method} ${path} ${status}: documented without a body, answered ${JSON.stringify(body)}`);
+      continue;
+    }
     const validate = validator(response.content["application/json"].schema);
     if (!validate(body)) problems.push(`${method} ${path} ${status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body)}`);
   }

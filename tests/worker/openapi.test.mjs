@@ -47,6 +47,11 @@ async function exerciseEveryOperation() {
   for (const status of [200, 200, 429]) {
     await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "00000a" } }), status);
   }
+  await expect(api.call("POST", `/api/v2/org/${org}/totp-recovery-codes/${user}`, { json: { code: codeAtStep(secret, step + 1) } }), 429);
+  await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { given_name: "Spec 2", phone_number: "" } } }), 200);
+  await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { phone_number: "0612" } } }), 422);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 204);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 404);
   await expect(api.call("GET", `/api/v2/org/${org}/audit-events`), 200);
   await expect(api.call("GET", "/api/v2/organizations?per_page=0"), 422);
   await expect(api.operator("DELETE", `/admin/accounts/openapi-co/api-keys/${keys.production.client_id}`), 200);

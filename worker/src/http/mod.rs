@@ -310,21 +310,13 @@ async fn tenant_route(
 /// for shape here (values are checked by the domain, in the object).
 fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
     let command = match route {
-        OrgRoute::CreateUser => {
-            let field = |name: &'static str| -> Result<Option<String>> {
-                Ok(input
-                    .text_at(name, &["profile", name])?
-                    .or(input.text(name)?))
-            };
-            OrgCommand::CreateUser {
-                user: NewUser {
-                    email: field("email")?,
-                    given_name: field("given_name")?,
-                    family_name: field("family_name")?,
-                    phone_number: field("phone_number")?,
-                },
-            }
-        }
+        OrgRoute::CreateUser => OrgCommand::CreateUser {
+            user: profile(input)?,
+        },
+        OrgRoute::UpdateUser(id) => OrgCommand::UpdateUser {
+            id: id.to_owned(),
+            update: profile(input)?,
+        },
         OrgRoute::Users => OrgCommand::Users {
             page: input.page()?,
         },
@@ -350,6 +342,13 @@ fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
             user_id: user.to_owned(),
             code: required(input, "code")?,
         },
+        OrgRoute::DeleteEnrollment(user) => OrgCommand::DeleteEnrollment {
+            user_id: user.to_owned(),
+        },
+        OrgRoute::RegenerateRecoveryCodes(user) => OrgCommand::RegenerateRecoveryCodes {
+            user_id: user.to_owned(),
+            code: required(input, "code")?,
+        },
         OrgRoute::Challenge(user) => OrgCommand::CreateChallenge {
             user_id: user.to_owned(),
         },
@@ -362,6 +361,21 @@ fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
         },
     };
     Ok(command)
+}
+
+/// A user's profile fields, under `profile` (as the guide sends them) or at the top level.
+fn profile(input: &Input) -> Result<NewUser> {
+    let field = |name: &'static str| -> Result<Option<String>> {
+        Ok(input
+            .text_at(name, &["profile", name])?
+            .or(input.text(name)?))
+    };
+    Ok(NewUser {
+        email: field("email")?,
+        given_name: field("given_name")?,
+        family_name: field("family_name")?,
+        phone_number: field("phone_number")?,
+    })
 }
 
 fn bearer(request: &Request) -> Result<String> {

@@ -47,10 +47,13 @@ pub enum OrgRoute<'a> {
     CreateUser,
     Users,
     User(&'a str),
+    UpdateUser(&'a str),
     Connection,
     UpdateConnection,
     Enroll,
     ValidateEnrollment(&'a str),
+    DeleteEnrollment(&'a str),
+    RegenerateRecoveryCodes(&'a str),
     Challenge(&'a str),
     ValidateChallenge(&'a str),
     AuditEvents,
@@ -105,15 +108,18 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
 }
 
 fn org_route<'a>(method: &Method, segments: &[&'a str]) -> Option<OrgRoute<'a>> {
-    use Method::{Get, Post, Put};
+    use Method::{Delete, Get, Patch, Post, Put};
     let route = match (method, segments) {
         (Post, ["users"]) => OrgRoute::CreateUser,
         (Get, ["users"]) => OrgRoute::Users,
         (Get, ["users", id]) => OrgRoute::User(id),
+        (Patch, ["users", id]) => OrgRoute::UpdateUser(id),
         (Get, ["totp-connection"]) => OrgRoute::Connection,
         (Put, ["totp-connection"]) => OrgRoute::UpdateConnection,
         (Post, ["totp-enrollment"]) => OrgRoute::Enroll,
         (Put, ["totp-enrollment", "validation", user]) => OrgRoute::ValidateEnrollment(user),
+        (Delete, ["totp-enrollment", user]) => OrgRoute::DeleteEnrollment(user),
+        (Post, ["totp-recovery-codes", user]) => OrgRoute::RegenerateRecoveryCodes(user),
         (Post, ["totp-challenge", "validation", user]) => OrgRoute::ValidateChallenge(user),
         (Post, ["totp-challenge", user]) => OrgRoute::Challenge(user),
         (Get, ["audit-events"]) => OrgRoute::AuditEvents,
@@ -128,6 +134,7 @@ pub fn allowed_methods(segments: &[&str]) -> Vec<&'static str> {
         (Method::Get, "GET"),
         (Method::Post, "POST"),
         (Method::Put, "PUT"),
+        (Method::Patch, "PATCH"),
         (Method::Delete, "DELETE"),
     ]
     .into_iter()

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use totp_domain::error::{Error, Result};
 use totp_domain::model::{Organization, PageRequest};
-use totp_domain::org::{ConnectionUpdate, NewUser, OrgService};
+use totp_domain::org::{ConnectionUpdate, NewUser, OrgService, UserUpdate};
 use totp_domain::sql::Sql;
 
 use crate::wire::bodies::{connection_body, user_body};
@@ -26,10 +26,13 @@ pub enum OrgCommand {
     CreateUser { user: NewUser },
     Users { page: PageRequest },
     User { id: String },
+    UpdateUser { id: String, update: UserUpdate },
     Connection,
     UpdateConnection { update: ConnectionUpdate },
     Enroll { user_id: String, force: bool },
     ValidateEnrollment { user_id: String, code: String },
+    DeleteEnrollment { user_id: String },
+    RegenerateRecoveryCodes { user_id: String, code: String },
     CreateChallenge { user_id: String },
     ValidateChallenge { user_id: String, code: String },
     AuditEvents { page: PageRequest },
@@ -41,7 +44,8 @@ fn body(value: impl Serialize) -> Result<Value> {
     serde_json::to_value(value).map_err(Error::internal)
 }
 
-/// Runs `command` over the organization's database: the status and body to answer.
+/// Runs `command` over the organization's database: the status and body to answer (204 has
+/// no body).
 pub fn run(
     api: &OrgService<'_, impl Sql>,
     org: &Organization,
@@ -54,6 +58,9 @@ pub fn run(
             body(api.users(page)?.map(|user| user_body(org, user)))?,
         ),
         OrgCommand::User { id } => (200, user_body(org, api.user(&id)?)),
+        OrgCommand::UpdateUser { id, update } => {
+            (200, user_body(org, api.update_user(&id, update)?))
+        }
         OrgCommand::Connection => (200, connection_body(&api.connection()?)),
         OrgCommand::UpdateConnection { update } => {
             (200, connection_body(&api.update_connection(update)?))
@@ -61,6 +68,13 @@ pub fn run(
         OrgCommand::Enroll { user_id, force } => (201, body(api.enroll(&user_id, force)?)?),
         OrgCommand::ValidateEnrollment { user_id, code } => {
             (200, body(api.validate_enrollment(&user_id, &code)?)?)
+        }
+        OrgCommand::DeleteEnrollment { user_id } => {
+            api.delete_enrollment(&user_id)?;
+            (204, Value::Null)
+        }
+        OrgCommand::RegenerateRecoveryCodes { user_id, code } => {
+            (200, body(api.regenerate_recovery_codes(&user_id, &code)?)?)
         }
         OrgCommand::CreateChallenge { user_id } => (201, body(api.create_challenge(&user_id)?)?),
         OrgCommand::ValidateChallenge { user_id, code } => {

@@ -68,6 +68,7 @@ impl DurableObject for OrgObject {
             .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable))
             .and_then(|call| self.serve(call, now));
         match outcome {
+            Ok((204, _)) => respond::no_content(),
             Ok((status, body)) => respond::json(status, &body),
             Err(error) => respond::error(&error, &request_id, false),
         }

@@ -17,9 +17,23 @@ pub fn json(status: u16, body: &impl Serialize) -> Result<Response> {
     with_json_headers(status, serde_json::to_string(body)?)
 }
 
+/// A 204: done, nothing to say.
+pub fn no_content() -> Result<Response> {
+    Ok(Response::empty()?
+        .with_status(204)
+        .with_headers(security_headers()?))
+}
+
 fn with_json_headers(status: u16, text: String) -> Result<Response> {
-    let headers = Headers::new();
+    let headers = security_headers()?;
     headers.set("content-type", "application/json")?;
+    Ok(Response::ok(text)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+fn security_headers() -> Result<Headers> {
+    let headers = Headers::new();
     // Answers hold secrets and codes: never cached, sniffed, or sent on in a Referer; HTTPS only.
     headers.set("cache-control", "no-store")?;
     headers.set("x-content-type-options", "nosniff")?;
@@ -28,9 +42,7 @@ fn with_json_headers(status: u16, text: String) -> Result<Response> {
         "strict-transport-security",
         "max-age=63072000; includeSubDomains",
     )?;
-    Ok(Response::ok(text)?
-        .with_status(status)
-        .with_headers(headers))
+    Ok(headers)
 }
 
 /// The error response for `error`. Internal errors are logged with `request_id` and answered

@@ -27,6 +27,8 @@ pub struct ValidationResult {
     pub reenrollment_required: bool,
     /// Consecutive failures so far (0 after a success).
     pub failed_attempts: u32,
+    /// Unused recovery codes after this attempt.
+    pub recovery_codes_remaining: u32,
 }
 
 /// What a code is checked for.
@@ -36,6 +38,9 @@ pub(super) enum AttemptKind {
     Enrollment,
     /// A challenge of an active factor; a recovery code may stand in for the code.
     Challenge,
+    /// A current code of the active factor proving the user before a sensitive change; a
+    /// recovery code is no proof.
+    Proof,
 }
 
 impl<S: Sql> OrgService<'_, S> {
@@ -45,13 +50,15 @@ impl<S: Sql> OrgService<'_, S> {
     }
 
     /// Counts the attempt, checks the code (or spends a recovery code), and commits the
-    /// factor's new state with the audit trail in one transaction.
+    /// factor's new state with the audit trail in one transaction, with `on_success` if the
+    /// code was accepted.
     pub(super) fn attempt(
         &self,
         connection: &Connection,
         mut factor: Factor,
         code: &str,
         kind: AttemptKind,
+        on_success: Vec<Statement>,
     ) -> Result<ValidationResult> {
         let policy = LockoutPolicy::new(connection.max_attempts);
         let before = factor.standing();
@@ -71,7 +78,7 @@ impl<S: Sql> OrgService<'_, S> {
 
         let recovery_hash = match kind {
             AttemptKind::Challenge => self.keys.recovery_hash(code),
-            AttemptKind::Enrollment => None,
+            AttemptKind::Enrollment | AttemptKind::Proof => None,
         };
         let mut writes = Vec::new();
         let accepted = match &recovery_hash {
@@ -90,7 +97,7 @@ impl<S: Sql> OrgService<'_, S> {
                 let promoting = kind == AttemptKind::Enrollment && factor.pending.is_some();
                 let secret = match kind {
                     AttemptKind::Enrollment => factor.enrolling(),
-                    AttemptKind::Challenge => &factor.enrollment,
+                    AttemptKind::Challenge | AttemptKind::Proof => &factor.enrollment,
                 };
                 let proven = self.check(connection, &user_id, secret, code, kind)?;
                 let accepted = proven.is_some_and(|proven| {
@@ -101,11 +108,13 @@ impl<S: Sql> OrgService<'_, S> {
                         accept(&mut factor, proven.step)
                     }
                 });
-                if accepted {
-                    let event = match kind {
-                        AttemptKind::Enrollment => "enrollment.validated",
-                        AttemptKind::Challenge => "validation.succeeded",
-                    };
+                let event = match kind {
+                    AttemptKind::Enrollment => Some("enrollment.validated"),
+                    AttemptKind::Challenge => Some("validation.succeeded"),
+                    // The change it proves is audited by the caller.
+                    AttemptKind::Proof => None,
+                };
+                if let Some(event) = event.filter(|_| accepted) {
                     writes.push(self.audit(event, user, None));
                 }
                 accepted
@@ -126,6 +135,9 @@ impl<S: Sql> OrgService<'_, S> {
             }
         }
         writes.insert(0, store::save_factor(&factor));
+        if accepted {
+            writes.extend(on_success);
+        }
         self.sql.commit(writes)?;
 
         Ok(ValidationResult {
@@ -133,6 +145,7 @@ impl<S: Sql> OrgService<'_, S> {
             recovery_code_used: accepted && recovery_hash.is_some(),
             reenrollment_required: factor.reenrollment_required,
             failed_attempts: factor.failures,
+            recovery_codes_remaining: store::recovery_codes_left(self.sql, &user_id)?,
         })
     }
 }
@@ -171,7 +184,7 @@ impl<S: Sql> OrgService<'_, S> {
             Method::Sms => {
                 let purpose = match kind {
                     AttemptKind::Enrollment => Purpose::Enrollment,
-                    AttemptKind::Challenge => Purpose::Challenge,
+                    AttemptKind::Challenge | AttemptKind::Proof => Purpose::Challenge,
                 };
                 let open = store::open_code(self.sql, user_id, purpose, self.now)?;
                 Ok(open.and_then(|open| {

@@ -76,10 +76,16 @@ impl<S: Sql> OrgService<'_, S> {
     pub fn validate_challenge(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
         let connection = self.active_connection()?;
         let factor = self.active_factor(user_id)?;
-        self.attempt(&connection, factor, code, AttemptKind::Challenge)
+        self.attempt(
+            &connection,
+            factor,
+            code,
+            AttemptKind::Challenge,
+            Vec::new(),
+        )
     }
 
-    fn active_factor(&self, user_id: &str) -> Result<Factor> {
+    pub(super) fn active_factor(&self, user_id: &str) -> Result<Factor> {
         let user = self.user(user_id)?;
         match store::factor(self.sql, &user.id)? {
             Some(factor) if factor.status == FactorStatus::Active => Ok(factor),

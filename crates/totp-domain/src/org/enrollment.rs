@@ -1,7 +1,7 @@
 //! Enrollment: a new secret (sealed), five recovery codes, and validation by a first code. A
 //! re-enrollment of an active factor waits beside it until that first code.
 
-use otp_core::{OtpauthUri, Secret, recovery};
+use otp_core::{OtpauthUri, Secret};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -11,11 +11,9 @@ use crate::new_id;
 use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult};
+use super::recovery_codes::RECOVERY_CODES;
 use super::store::Purpose;
 use super::{OrgService, store};
-
-/// Recovery codes issued per first or forced enrollment.
-pub const RECOVERY_CODES: usize = 5;
 
 /// What the customer shows the user after an enrollment.
 #[derive(Debug, Serialize)]
@@ -77,15 +75,9 @@ impl<S: Sql> OrgService<'_, S> {
 
         let mut writes = vec![store::save_factor(&factor)];
         let recovery_codes = if first || force {
-            let codes = (0..RECOVERY_CODES)
-                .map(|_| recovery::generate().map_err(Error::internal))
-                .collect::<Result<Vec<_>>>()?;
-            let hashes: Vec<[u8; 32]> = codes
-                .iter()
-                .filter_map(|code| self.keys.recovery_hash(code))
-                .collect();
-            writes.extend(store::replace_recovery_codes(&user.id, &hashes));
-            Some(codes)
+            let set = self.recovery_set(&user.id)?;
+            writes.extend(set.writes);
+            Some(set.codes)
         } else {
             None
         };
@@ -101,13 +93,7 @@ impl<S: Sql> OrgService<'_, S> {
             secret: None,
             code: None,
             expires_at: None,
-            recovery_codes: recovery_codes.map(|codes| {
-                codes
-                    .iter()
-                    .map(|code| code.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }),
+            recovery_codes,
             recovery_codes_remaining: if first || force {
                 RECOVERY_CODES as u32
             } else {
@@ -158,6 +144,24 @@ impl<S: Sql> OrgService<'_, S> {
                 "the enrollment is already validated".into(),
             ));
         }
-        self.attempt(&connection, factor, code, AttemptKind::Enrollment)
+        self.attempt(
+            &connection,
+            factor,
+            code,
+            AttemptKind::Enrollment,
+            Vec::new(),
+        )
+    }
+
+    /// Removes the user's factor (active and pending), recovery codes and open challenges: the
+    /// support path to turn MFA off for one user. The next enrollment is a first one.
+    pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
+        let user = self.user(user_id)?;
+        if store::factor(self.sql, &user.id)?.is_none() {
+            return Err(Error::NotFound("the user is not enrolled"));
+        }
+        let mut writes = store::delete_factor(&user.id);
+        writes.push(self.audit("enrollment.deleted", Some(&user.id), None));
+        self.sql.commit(writes)
     }
 }

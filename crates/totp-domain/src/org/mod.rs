@@ -9,6 +9,7 @@ mod challenges;
 mod connection;
 mod enrollment;
 mod operate;
+mod recovery_codes;
 pub mod schema;
 mod sms;
 pub mod store;
@@ -19,8 +20,9 @@ pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;
 pub use enrollment::EnrollmentCreated;
 pub use operate::{Export, ResealReport};
+pub use recovery_codes::{RECOVERY_CODES, RecoveryCodesRegenerated};
 pub use sms::SMS_CODE_LIFETIME;
-pub use users::NewUser;
+pub use users::{NewUser, UserUpdate};
 
 use crate::keys::Keys;
 use crate::model::Organization;

@@ -79,6 +79,21 @@ pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<User>, u64)> {
     Ok((rows.into_iter().map(User::from).collect(), total))
 }
 
+/// Writes a user's profile in place.
+pub fn update_user(user: &User) -> Statement {
+    let profile = &user.profile;
+    stmt!(
+        "UPDATE users SET email = ?2, email_key = ?3, given_name = ?4, family_name = ?5, \
+         phone_number = ?6 WHERE id = ?1",
+        &user.id,
+        &profile.email,
+        email_key(&profile.email),
+        profile.given_name.as_deref(),
+        profile.family_name.as_deref(),
+        profile.phone_number.as_deref()
+    )
+}
+
 /// Inserts a user.
 pub fn insert_user(user: &User) -> Statement {
     let profile = &user.profile;
@@ -326,6 +341,14 @@ pub fn spend_recovery_code(user_id: &str, hash: &[u8], now: u64) -> Statement {
         user_id,
         now
     )
+}
+
+/// Deletes the user's factor with its recovery codes and challenges.
+pub fn delete_factor(user_id: &str) -> Vec<Statement> {
+    ["factors", "recovery_codes", "challenges"]
+        .into_iter()
+        .map(|table| stmt!(format!("DELETE FROM {table} WHERE user_id = ?1"), user_id))
+        .collect()
 }
 
 /// Replaces all of the user's recovery codes with these hashes.

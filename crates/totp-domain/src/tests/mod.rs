@@ -6,6 +6,7 @@
 mod challenges;
 mod contract;
 mod enrollment;
+mod lifecycle;
 mod lockout;
 mod recovery;
 mod reenrollment;
