@@ -52,6 +52,8 @@ async function exerciseEveryOperation() {
   await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { phone_number: "0612" } } }), 422);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 404);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}`), 204);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}`), 404);
   await expect(api.call("GET", `/api/v2/org/${org}/audit-events`), 200);
   await expect(api.call("GET", "/api/v2/organizations?per_page=0"), 422);
   await expect(api.operator("DELETE", `/admin/accounts/openapi-co/api-keys/${keys.production.client_id}`), 200);

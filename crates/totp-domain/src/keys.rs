@@ -60,16 +60,40 @@ impl Keys {
 
     /// Encrypts a TOTP secret bound to its user: `id length, id, nonce, ciphertext and tag`.
     pub fn seal(&self, secret: &Secret, user_id: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(secret.as_bytes(), user_id.as_bytes())
+    }
+
+    /// Decrypts what [`Keys::seal`] wrote for this user, with whichever key sealed it.
+    pub fn open(&self, sealed: &[u8], user_id: &str) -> Result<Secret> {
+        let plain = self.open_bytes(sealed, user_id.as_bytes())?;
+        Secret::from_bytes(&plain).map_err(|_| corrupt())
+    }
+
+    /// Encrypts a user's profile (personal data), bound to the user under its own label so it
+    /// can never pass for a TOTP secret.
+    pub fn seal_profile(&self, profile: &[u8], user_id: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(profile, &profile_aad(user_id))
+    }
+
+    /// Decrypts what [`Keys::seal_profile`] wrote for this user.
+    pub fn open_profile(&self, sealed: &[u8], user_id: &str) -> Result<Zeroizing<Vec<u8>>> {
+        self.open_bytes(sealed, &profile_aad(user_id))
+    }
+
+    /// The key under which a user's email is unique and found: HMAC-SHA-256 of the address
+    /// with ASCII letters lower-cased, so the address itself is never stored in clear.
+    pub fn email_key(&self, email: &str) -> [u8; 32] {
+        self.keyed_hash(&["email", &email.to_ascii_lowercase()])
+    }
+
+    fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
         let key = self
             .sealing
             .first()
             .ok_or_else(|| Error::internal("no sealing key"))?;
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(Error::internal)?;
-        let payload = Payload {
-            msg: secret.as_bytes(),
-            aad: user_id.as_bytes(),
-        };
+        let payload = Payload { msg, aad };
         let ciphertext = key
             .cipher
             .encrypt(&Nonce::from(nonce), payload)
@@ -82,9 +106,7 @@ impl Keys {
         Ok(sealed)
     }
 
-    /// Decrypts what [`Keys::seal`] wrote for this user, with whichever key sealed it.
-    pub fn open(&self, sealed: &[u8], user_id: &str) -> Result<Secret> {
-        let corrupt = || Error::internal("sealed secret is corrupt or under an unknown key");
+    fn open_bytes(&self, sealed: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let (&id_len, rest) = sealed.split_first().ok_or_else(corrupt)?;
         let (id, rest) = rest
             .split_at_checked(usize::from(id_len))
@@ -98,10 +120,11 @@ impl Keys {
             .ok_or_else(corrupt)?;
         let payload = Payload {
             msg: ciphertext,
-            aad: user_id.as_bytes(),
+            aad,
         };
-        let plain = Zeroizing::new(key.cipher.decrypt(&nonce, payload).map_err(|_| corrupt())?);
-        Secret::from_bytes(&plain).map_err(|_| corrupt())
+        Ok(Zeroizing::new(
+            key.cipher.decrypt(&nonce, payload).map_err(|_| corrupt())?,
+        ))
     }
 
     /// The id of the key that seals now.
@@ -121,17 +144,31 @@ impl Keys {
 
     /// The stored hash of an SMS code, bound to its challenge so a hash says nothing of
     /// another challenge's code: HMAC-SHA-256 under the recovery key, with its own prefix.
-    #[allow(clippy::expect_used)] // HMAC accepts keys of every length (RFC 2104, section 2).
     pub fn sms_code_hash(&self, challenge_id: &str, code: &str) -> [u8; 32] {
+        self.keyed_hash(&["sms-code", challenge_id, code.trim()])
+    }
+
+    /// HMAC-SHA-256 under the recovery key of `parts`, each ended by a NUL, the first naming
+    /// the purpose so no two purposes share a hash.
+    #[allow(clippy::expect_used)] // HMAC accepts keys of every length (RFC 2104, section 2).
+    fn keyed_hash(&self, parts: &[&str]) -> [u8; 32] {
         use hmac::{KeyInit, Mac};
         let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.recovery)
             .expect("HMAC accepts any key");
-        for part in ["sms-code", challenge_id, code.trim()] {
+        for part in parts {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
         mac.finalize().into_bytes().into()
     }
+}
+
+fn corrupt() -> Error {
+    Error::internal("sealed value is corrupt or under an unknown key")
+}
+
+fn profile_aad(user_id: &str) -> Vec<u8> {
+    [b"profile\0".as_slice(), user_id.as_bytes()].concat()
 }
 
 /// The id of the key that sealed `sealed`, as written by [`Keys::seal`].

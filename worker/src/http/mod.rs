@@ -342,6 +342,7 @@ fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
             user_id: user.to_owned(),
             code: required(input, "code")?,
         },
+        OrgRoute::DeleteUser(id) => OrgCommand::DeleteUser { id: id.to_owned() },
         OrgRoute::DeleteEnrollment(user) => OrgCommand::DeleteEnrollment {
             user_id: user.to_owned(),
         },

@@ -27,6 +27,7 @@ pub enum OrgCommand {
     Users { page: PageRequest },
     User { id: String },
     UpdateUser { id: String, update: UserUpdate },
+    DeleteUser { id: String },
     Connection,
     UpdateConnection { update: ConnectionUpdate },
     Enroll { user_id: String, force: bool },
@@ -68,6 +69,10 @@ pub fn run(
         OrgCommand::Enroll { user_id, force } => (201, body(api.enroll(&user_id, force)?)?),
         OrgCommand::ValidateEnrollment { user_id, code } => {
             (200, body(api.validate_enrollment(&user_id, &code)?)?)
+        }
+        OrgCommand::DeleteUser { id } => {
+            api.delete_user(&id)?;
+            (204, Value::Null)
         }
         OrgCommand::DeleteEnrollment { user_id } => {
             api.delete_enrollment(&user_id)?;

@@ -47,10 +47,12 @@ impl<'a, S: Sql> OrgService<'a, S> {
         }
     }
 
-    /// Brings the schema up to date and creates the organization's connection (inactive)
-    /// if it has none yet: the first call after a deploy or for a new organization.
+    /// Brings the schema up to date (sealing profiles written before version 4) and creates
+    /// the organization's connection (inactive) if it has none yet: the first call after a
+    /// deploy or for a new organization.
     pub fn open(&self) -> crate::error::Result<()> {
         schema::migrate(self.sql)?;
+        self.seal_legacy_profiles()?;
         if store::connection(self.sql)?.is_none() {
             let connection = connection::default_connection(self.organization, self.now);
             self.sql.commit(vec![store::save_connection(&connection)])?;

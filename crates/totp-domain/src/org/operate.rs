@@ -12,7 +12,8 @@ use super::{OrgService, schema, store};
 /// What a re-seal pass did in one organization.
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResealReport {
-    /// Secrets moved to the current key in this pass.
+    /// Factors (their active and pending secrets) and user profiles moved to the current key
+    /// in this pass.
     pub resealed: u32,
     /// Whether secrets under older keys remain (run another pass).
     pub remaining: bool,
@@ -38,8 +39,8 @@ const TABLES: &[&str] = &[
 ];
 
 impl<S: Sql> OrgService<'_, S> {
-    /// Re-seals up to `limit` secrets still under an older key with the current one, each
-    /// factor in its own transaction (a pass may stop anywhere and be run again).
+    /// Re-seals up to `limit` sealed values still under an older key with the current one
+    /// (factors first, then profiles), each factor or profile in its own transaction (a pass may stop anywhere and be run again).
     pub fn reseal(&self, limit: u32) -> Result<ResealReport> {
         let current = self.keys.current_key_id();
         let mut report = ResealReport::default();
@@ -53,8 +54,10 @@ impl<S: Sql> OrgService<'_, S> {
             self.sql.commit(vec![store::save_factor(&factor)])?;
             report.resealed += 1;
         }
-        report.remaining =
-            !store::factors_sealed_under_other_keys(self.sql, current, 1)?.is_empty();
+        report.resealed += self.reseal_profiles(limit.saturating_sub(report.resealed))?;
+        report.remaining = !store::factors_sealed_under_other_keys(self.sql, current, 1)?
+            .is_empty()
+            || !store::users_sealed_under_other_keys(self.sql, current, 1)?.is_empty();
         Ok(report)
     }
 

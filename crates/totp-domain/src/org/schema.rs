@@ -95,6 +95,16 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE challenges ADD COLUMN code_hash TEXT",
         "CREATE INDEX challenges_by_user ON challenges (user_id, purpose)",
     ],
+    // 4: personal fields sealed. The runtime allows no secure_delete pragma, VACUUM or
+    // checkpoint, so a deleted row can linger in free pages and the write-ahead log: the
+    // profile is sealed (AES-256-GCM, with the id of its key for re-sealing) and the email
+    // kept only as a keyed hash in email_key. The clear columns of version 1 stay empty; rows
+    // written before are sealed by the object when it opens (`seal_legacy_profiles`).
+    &[
+        "ALTER TABLE users ADD COLUMN profile TEXT",
+        "ALTER TABLE users ADD COLUMN profile_key_id TEXT",
+        "CREATE INDEX users_by_profile_key_id ON users (profile_key_id)",
+    ],
 ];
 
 /// The version this build writes.

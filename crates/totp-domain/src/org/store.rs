@@ -2,112 +2,159 @@
 //! Mechanical on purpose; the rules are in [`crate::factor`] and the services.
 
 use otp_core::{Algorithm, Digits};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::factor::{Enrollment, Factor, FactorStatus};
 use crate::keys::sealed_key_id;
-use crate::model::{AuditEvent, Connection, Method, PageRequest, Profile, User};
+use crate::model::{AuditEvent, Connection, Method, PageRequest, Profile};
 use crate::sql::{Count, Sql, Statement, blob, unblob};
 use crate::stmt;
 
-/// The key under which an email is unique in its organization: the address with ASCII letters
-/// lower-cased. Emails are ASCII (see `validate::email`), so a lookup with any other character
-/// matches no one rather than someone whose address maps to it.
-pub fn email_key(email: &str) -> String {
-    email.to_ascii_lowercase()
+/// A user as stored: every personal field sealed in `profile` (see [`ProfileRecord`]), the email
+/// present only as its keyed hash `email_key`. `profile` is null only in rows written before
+/// schema version 4, until the object seals them (`legacy_profiles`).
+#[derive(Deserialize)]
+pub struct StoredUser {
+    /// The user's id.
+    pub id: String,
+    /// The sealed [`ProfileRecord`], as base64.
+    pub profile: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
 }
 
-#[derive(Deserialize)]
-struct UserRow {
-    id: String,
+/// The form a profile is sealed in.
+#[derive(Serialize, Deserialize)]
+pub struct ProfileRecord {
     email: String,
     given_name: Option<String>,
     family_name: Option<String>,
     phone_number: Option<String>,
-    created_at: u64,
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
+impl From<&Profile> for ProfileRecord {
+    fn from(p: &Profile) -> Self {
         Self {
-            id: row.id,
-            profile: Profile {
-                email: row.email,
-                given_name: row.given_name,
-                family_name: row.family_name,
-                phone_number: row.phone_number,
-            },
-            created_at: row.created_at,
+            email: p.email.clone(),
+            given_name: p.given_name.clone(),
+            family_name: p.family_name.clone(),
+            phone_number: p.phone_number.clone(),
         }
     }
 }
 
-const USER_COLUMNS: &str = "id, email, given_name, family_name, phone_number, created_at";
+impl From<ProfileRecord> for Profile {
+    fn from(r: ProfileRecord) -> Self {
+        Self {
+            email: r.email,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            phone_number: r.phone_number,
+        }
+    }
+}
 
-/// The user with this id, or else this email (any case).
-pub fn user(sql: &impl Sql, id_or_email: &str) -> Result<Option<User>> {
+const USER_COLUMNS: &str = "id, profile, created_at";
+
+/// The user with this id, or else this email (by its keyed hash).
+pub fn user(sql: &impl Sql, id: &str, email_key: &[u8]) -> Result<Option<StoredUser>> {
     let query = stmt!(
         format!(
             "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key = ?2 \
              ORDER BY id = ?1 DESC LIMIT 1"
         ),
-        id_or_email,
-        email_key(id_or_email)
+        id,
+        blob(email_key)
     );
-    Ok(sql.row::<UserRow>(&query)?.map(User::from))
+    sql.row(&query)
 }
 
-/// Whether an email (any case) is taken.
-pub fn email_taken(sql: &impl Sql, email: &str) -> Result<bool> {
+/// Whether an email (by its keyed hash) is taken.
+pub fn email_taken(sql: &impl Sql, email_key: &[u8]) -> Result<bool> {
     let query = stmt!(
         "SELECT count(*) AS count FROM users WHERE email_key = ?1",
-        email_key(email)
+        blob(email_key)
     );
     Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
 }
 
 /// A page of users, oldest first, and their total.
-pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<User>, u64)> {
+pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<StoredUser>, u64)> {
     let query = stmt!(
         format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"),
         page.per_page,
         page.offset()
     );
-    let rows: Vec<UserRow> = sql.rows(&query)?;
+    let rows = sql.rows(&query)?;
     let total = count(sql, "SELECT count(*) AS count FROM users")?;
-    Ok((rows.into_iter().map(User::from).collect(), total))
+    Ok((rows, total))
 }
 
-/// Writes a user's profile in place.
-pub fn update_user(user: &User) -> Statement {
-    let profile = &user.profile;
+/// Inserts a user whose profile is sealed as `profile`.
+pub fn insert_user(id: &str, profile: &[u8], email_key: &[u8], created_at: u64) -> Statement {
     stmt!(
-        "UPDATE users SET email = ?2, email_key = ?3, given_name = ?4, family_name = ?5, \
-         phone_number = ?6 WHERE id = ?1",
-        &user.id,
-        &profile.email,
-        email_key(&profile.email),
-        profile.given_name.as_deref(),
-        profile.family_name.as_deref(),
-        profile.phone_number.as_deref()
+        "INSERT INTO users (id, email, email_key, profile, profile_key_id, created_at) \
+         VALUES (?1, '', ?2, ?3, ?4, ?5)",
+        id,
+        blob(email_key),
+        blob(profile),
+        sealed_key_id(profile).unwrap_or_default(),
+        created_at
     )
 }
 
-/// Inserts a user.
-pub fn insert_user(user: &User) -> Statement {
-    let profile = &user.profile;
+/// Writes a user's sealed profile and email hash in place; the clear columns of schema
+/// version 1 are emptied.
+pub fn update_user(id: &str, profile: &[u8], email_key: &[u8]) -> Statement {
     stmt!(
-        "INSERT INTO users (id, email, email_key, given_name, family_name, phone_number, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &user.id,
-        &profile.email,
-        email_key(&profile.email),
-        profile.given_name.as_deref(),
-        profile.family_name.as_deref(),
-        profile.phone_number.as_deref(),
-        user.created_at
+        "UPDATE users SET profile = ?2, profile_key_id = ?3, email_key = ?4, email = '', \
+         given_name = NULL, family_name = NULL, phone_number = NULL WHERE id = ?1",
+        id,
+        blob(profile),
+        sealed_key_id(profile).unwrap_or_default(),
+        blob(email_key)
     )
+}
+
+/// Deletes a user's row (its factor goes with [`delete_factor`]).
+pub fn delete_user(id: &str) -> Statement {
+    stmt!("DELETE FROM users WHERE id = ?1", id)
+}
+
+/// Up to `limit` users whose profile is sealed under another key than `key_id`.
+pub fn users_sealed_under_other_keys(
+    sql: &impl Sql,
+    key_id: &str,
+    limit: u32,
+) -> Result<Vec<StoredUser>> {
+    let query = stmt!(
+        format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE profile_key_id != ?1 AND profile IS NOT NULL \
+             LIMIT ?2"
+        ),
+        key_id,
+        limit
+    );
+    sql.rows(&query)
+}
+
+/// A row written before schema version 4, with its personal fields in clear.
+#[derive(Deserialize)]
+pub struct LegacyUser {
+    /// The user's id.
+    pub id: String,
+    /// The clear fields.
+    #[serde(flatten)]
+    pub record: ProfileRecord,
+}
+
+/// The rows whose profile is not sealed yet.
+pub fn legacy_profiles(sql: &impl Sql) -> Result<Vec<LegacyUser>> {
+    let query = stmt!(
+        "SELECT id, email, given_name, family_name, phone_number FROM users WHERE profile IS NULL"
+    );
+    sql.rows(&query)
 }
 
 #[derive(Deserialize)]

@@ -1,11 +1,14 @@
-//! Users of an organization.
+//! Users of an organization. Personal fields are never stored in clear: the profile is sealed
+//! with AES-256-GCM (bound to the user) and the email kept only as a keyed hash for uniqueness
+//! and lookup, since the runtime cannot scrub deleted rows from its storage files.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{Page, PageRequest, Profile, User};
-use crate::sql::Sql;
+use crate::sql::{Sql, unblob};
 use crate::{new_id, validate};
+use zeroize::Zeroizing;
 
 use super::{OrgService, store};
 
@@ -60,7 +63,8 @@ impl<S: Sql> OrgService<'_, S> {
             family_name: optional(new.family_name, family_name)?,
             phone_number: optional(new.phone_number, phone_number)?,
         };
-        if store::email_taken(self.sql, &profile.email)? {
+        let email_key = self.keys.email_key(&profile.email);
+        if store::email_taken(self.sql, &email_key)? {
             return Err(Error::invalid("email", "has already been taken"));
         }
         let user = User {
@@ -68,7 +72,13 @@ impl<S: Sql> OrgService<'_, S> {
             profile,
             created_at: self.now,
         };
-        self.sql.commit(vec![store::insert_user(&user)])?;
+        let sealed = self.seal_profile(&user.id, &user.profile)?;
+        self.sql.commit(vec![store::insert_user(
+            &user.id,
+            &sealed,
+            &email_key,
+            user.created_at,
+        )])?;
         Ok(user)
     }
 
@@ -91,8 +101,9 @@ impl<S: Sql> OrgService<'_, S> {
         if let Some(value) = update.phone_number {
             profile.phone_number = phone_number(&value)?;
         }
-        let email_changed = store::email_key(&profile.email) != store::email_key(&before.email);
-        if email_changed && store::email_taken(self.sql, &profile.email)? {
+        let email_key = self.keys.email_key(&profile.email);
+        let email_changed = email_key != self.keys.email_key(&before.email);
+        if email_changed && store::email_taken(self.sql, &email_key)? {
             return Err(Error::invalid("email", "has already been taken"));
         }
         let changed: Vec<&str> = [
@@ -105,22 +116,89 @@ impl<S: Sql> OrgService<'_, S> {
         .filter_map(|(field, changed)| changed.then_some(field))
         .collect();
         if !changed.is_empty() {
+            let sealed = self.seal_profile(&user.id, &user.profile)?;
             self.sql.commit(vec![
-                store::update_user(&user),
+                store::update_user(&user.id, &sealed, &email_key),
                 self.audit("user.updated", Some(&user.id), Some(changed.join(", "))),
             ])?;
         }
         Ok(user)
     }
 
+    /// Deletes a user with its factor, recovery codes and challenges. The audit trail keeps
+    /// an event naming the user by id only.
+    pub fn delete_user(&self, id_or_email: &str) -> Result<()> {
+        let user = self.user(id_or_email)?;
+        let mut writes = store::delete_factor(&user.id);
+        writes.push(store::delete_user(&user.id));
+        writes.push(self.audit("user.deleted", Some(&user.id), None));
+        self.sql.commit(writes)
+    }
+
     /// A user by id or by email.
     pub fn user(&self, id_or_email: &str) -> Result<User> {
-        store::user(self.sql, id_or_email)?.ok_or(Error::NotFound("user not found"))
+        let email_key = self.keys.email_key(id_or_email);
+        let stored = store::user(self.sql, id_or_email, &email_key)?;
+        self.reveal(stored.ok_or(Error::NotFound("user not found"))?)
     }
 
     /// A page of users.
     pub fn users(&self, page: PageRequest) -> Result<Page<User>> {
-        let (data, total) = store::users(self.sql, page)?;
+        let (rows, total) = store::users(self.sql, page)?;
+        let data = rows
+            .into_iter()
+            .map(|row| self.reveal(row))
+            .collect::<Result<_>>()?;
         Ok(Page::new(data, total, page))
+    }
+
+    /// Seals the profiles of rows written before schema version 4, in one transaction.
+    pub(super) fn seal_legacy_profiles(&self) -> Result<()> {
+        let mut writes = Vec::new();
+        for legacy in store::legacy_profiles(self.sql)? {
+            let profile = Profile::from(legacy.record);
+            let email_key = self.keys.email_key(&profile.email);
+            let sealed = self.seal_profile(&legacy.id, &profile)?;
+            writes.push(store::update_user(&legacy.id, &sealed, &email_key));
+        }
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.sql.commit(writes)
+    }
+
+    /// Re-seals up to `limit` profiles still under an older key; the number re-sealed.
+    pub(super) fn reseal_profiles(&self, limit: u32) -> Result<u32> {
+        let current = self.keys.current_key_id();
+        let mut resealed = 0;
+        for row in store::users_sealed_under_other_keys(self.sql, current, limit)? {
+            let user = self.reveal(row)?;
+            let email_key = self.keys.email_key(&user.profile.email);
+            let sealed = self.seal_profile(&user.id, &user.profile)?;
+            self.sql
+                .commit(vec![store::update_user(&user.id, &sealed, &email_key)])?;
+            resealed += 1;
+        }
+        Ok(resealed)
+    }
+
+    fn seal_profile(&self, id: &str, profile: &Profile) -> Result<Vec<u8>> {
+        let record = store::ProfileRecord::from(profile);
+        let json = Zeroizing::new(serde_json::to_vec(&record).map_err(Error::internal)?);
+        self.keys.seal_profile(&json, id)
+    }
+
+    fn reveal(&self, row: store::StoredUser) -> Result<User> {
+        let sealed = row
+            .profile
+            .ok_or_else(|| Error::internal("a user's profile is not sealed"))?;
+        let json = self.keys.open_profile(&unblob(&sealed)?, &row.id)?;
+        let record: store::ProfileRecord =
+            serde_json::from_slice(&json).map_err(Error::internal)?;
+        Ok(User {
+            id: row.id,
+            profile: record.into(),
+            created_at: row.created_at,
+        })
     }
 }

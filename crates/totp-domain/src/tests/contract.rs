@@ -5,6 +5,7 @@
 use super::{Org, T0, keys_with, recovery_codes, totp_of};
 use crate::error::Error;
 use crate::factor::FactorStatus;
+use crate::model::PageRequest;
 use crate::org::schema;
 use crate::sql::Sql;
 use crate::stmt;
@@ -133,6 +134,13 @@ fn an_object_created_at_the_previous_version_opens_and_keeps_its_data() {
     assert_eq!(schema::version(&upgraded.db).unwrap(), schema::VERSION);
     let factor = upgraded.factor("u1");
     assert_eq!((factor.failures, factor.last_step), (2, Some(5)));
+    // Version 4 seals the profile written in clear: found by its email, nothing left in clear.
+    assert_eq!(
+        upgraded.at(T0).user("A@B.co").unwrap().profile.email,
+        "a@b.co"
+    );
+    let users = upgraded.at(T0).export().unwrap().tables["users"].to_string();
+    assert!(!users.contains("a@b.co"), "{users}");
     assert_eq!(factor.status, FactorStatus::Active);
     // Version 2 records the sealing key: the old rows are found by the next re-seal pass.
     let report = upgraded.at(T0).reseal(10).unwrap();
@@ -160,7 +168,11 @@ fn a_rotated_sealing_key_still_opens_old_secrets_and_reseal_moves_them() {
             .success
     );
     let report = org.at(now).reseal(100).unwrap();
-    assert_eq!((report.resealed, report.remaining), (1, false));
+    assert_eq!(
+        (report.resealed, report.remaining),
+        (2, false),
+        "the factor's secret and the user's profile"
+    );
     // Now k1 can be dropped.
     org.keys = keys_with("k2:2");
     let later = T0 + 120;
@@ -183,10 +195,23 @@ fn reseal_works_in_passes_of_the_limit() {
         org.at(T0).enroll(&user, false).unwrap();
     }
     org.keys = keys_with("k2:2,k1:1");
-    let first = org.at(T0).reseal(2).unwrap();
-    assert_eq!((first.resealed, first.remaining), (2, true));
-    let second = org.at(T0).reseal(2).unwrap();
-    assert_eq!((second.resealed, second.remaining), (1, false));
+    // Three secrets and four profiles, at most two per pass.
+    let passes: Vec<_> = (0..4).map(|_| org.at(T0).reseal(2).unwrap()).collect();
+    let moved: Vec<_> = passes.iter().map(|pass| pass.resealed).collect();
+    let remaining: Vec<_> = passes.iter().map(|pass| pass.remaining).collect();
+    assert_eq!(moved, [2, 2, 2, 1]);
+    assert_eq!(remaining, [true, true, true, false]);
+    org.keys = keys_with("k2:2");
+    assert_eq!(
+        org.at(T0)
+            .users(PageRequest {
+                page: 1,
+                per_page: 10
+            })
+            .unwrap()
+            .total_count,
+        4
+    );
 }
 
 #[test]

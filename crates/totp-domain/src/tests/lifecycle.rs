@@ -231,3 +231,93 @@ fn regeneration_is_refused_during_a_backoff_and_for_a_pending_factor() {
         Err(Error::Conflict(_))
     ));
 }
+
+#[test]
+fn deleting_a_user_removes_everything_of_theirs_but_an_audit_event_by_id() {
+    let org = Org::new();
+    let (kept, _, _) = org.active();
+    let user = org.user("zoe@acme.test");
+    let update = UserUpdate {
+        given_name: Some("Zoé".into()),
+        phone_number: Some("+33698765432".into()),
+        ..Default::default()
+    };
+    org.at(T0).update_user(&user, update).unwrap();
+    let created = org.at(T0).enroll(&user, false).unwrap();
+    let totp = totp_of(&created);
+    org.at(T0 + 1)
+        .validate_enrollment(&user, totp.generate(T0 + 1).as_str())
+        .unwrap();
+    org.at(T0 + 30).enroll(&user, false).unwrap();
+    org.at(T0 + 31).create_challenge(&user).unwrap();
+    org.at(T0 + 40).delete_user("ZOE@acme.test").unwrap();
+    assert_eq!(
+        org.at(T0).user(&user),
+        Err(Error::NotFound("user not found"))
+    );
+    assert_eq!(
+        org.at(T0 + 60)
+            .validate_challenge(&user, totp.generate(T0 + 60).as_str()),
+        Err(Error::NotFound("user not found"))
+    );
+    let export = org.at(T0).export().unwrap();
+    for (table, rows) in &export.tables {
+        if table != "audit_events" {
+            assert!(!rows.to_string().contains(&user), "{table}: {rows}");
+        }
+    }
+    assert!(
+        export.tables["factors"].to_string().contains(&kept),
+        "others stay"
+    );
+    let audit = events(&org);
+    let last = &audit[0];
+    assert_eq!(
+        (
+            last.event.as_str(),
+            last.user_id.as_deref(),
+            last.detail.as_deref()
+        ),
+        ("user.deleted", Some(user.as_str()), None)
+    );
+    let trail = format!("{audit:?}");
+    assert!(!trail.contains("zoe") && !trail.contains("Zo") && !trail.contains("+336"));
+    let again = org.user("zoe@acme.test");
+    assert_ne!(again, user, "a new id");
+    assert_eq!(
+        org.at(T0).delete_user(&user),
+        Err(Error::NotFound("user not found"))
+    );
+}
+
+#[test]
+fn personal_fields_are_stored_sealed_and_found_by_a_keyed_hash() {
+    let org = Org::new();
+    let user = org.user("Zoe.Stored@acme.test");
+    let update = UserUpdate {
+        given_name: Some("Zoé".into()),
+        family_name: Some("Stored".into()),
+        phone_number: Some("+33698765432".into()),
+        ..Default::default()
+    };
+    org.at(T0).update_user(&user, update).unwrap();
+    let users = org.at(T0).export().unwrap().tables["users"].to_string();
+    for clear in ["zoe", "Zoe", "Zo", "Stored", "+336", "acme"] {
+        assert!(!users.contains(clear), "{clear} in {users}");
+    }
+    assert_eq!(org.at(T0).user("zoe.stored@ACME.test").unwrap().id, user);
+    // The hash is keyed: another recovery key finds no one.
+    let other = Org {
+        keys: crate::keys::Keys::from_config(
+            "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",
+            "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=",
+            "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=",
+        )
+        .unwrap(),
+        ..org
+    };
+    assert_eq!(
+        other.at(T0).user("zoe.stored@acme.test"),
+        Err(Error::NotFound("user not found"))
+    );
+}

@@ -171,7 +171,7 @@ fn a_reseal_pass_reseals_the_pending_secret_too() {
         ..org
     };
     let report = rotated.at(T0 + 40).reseal(10).unwrap();
-    assert_eq!((report.resealed, report.remaining), (1, false));
+    assert_eq!((report.resealed, report.remaining), (2, false));
     let factor = rotated.factor(&user);
     for sealed in [
         &factor.enrollment.sealed_secret,
