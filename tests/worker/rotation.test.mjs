@@ -38,9 +38,11 @@ test("secrets sealed under an old key still verify, and a re-seal pass moves the
   api.token = token;
   assert.equal(await validate(), true, "the old key still opens its secrets");
   const pass = await api.operator("POST", "/admin/reseal", { json: { limit: 100 } });
-  assert.deepEqual(pass.body, { key_id: "k2", resealed: 1, remaining: false });
+  // The factor's secret and the user's sealed profile.
+  assert.deepEqual(pass.body, { key_id: "k2", resealed: 2, remaining: false });
   const row = (await api.stored(org, "factors")).find((factor) => factor.user_id === user);
   assert.equal(row.key_id, "k2");
+  assert.equal((await api.stored(org, "users")).find((stored) => stored.id === user).profile_key_id, "k2");
   await api.dispose();
 
   api = await startApi({ secrets: { ...secrets, SECRET_SEALING_KEYS: newKey }, persistTo: state, migrate: false });
@@ -48,5 +50,6 @@ test("secrets sealed under an old key still verify, and a re-seal pass moves the
   // Creating a challenge opens the secret: it works with the new key alone.
   const challenge = await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
   assert.equal(challenge.status, 201, JSON.stringify(challenge.body));
+  assert.equal((await api.call("GET", `/api/v2/org/${org}/users/k@rotate.test`)).body.id, user, "and the profile too");
   await api.dispose();
 });

@@ -27,6 +27,8 @@ pub struct ChallengeCreated {
     /// The last second its code is accepted: for SMS, this challenge's code (while it is the
     /// user's open one); for an app, the current code.
     pub expires_at: u64,
+    /// The user's unused recovery codes.
+    pub recovery_codes_remaining: u32,
 }
 
 impl<S: Sql> OrgService<'_, S> {
@@ -64,6 +66,7 @@ impl<S: Sql> OrgService<'_, S> {
         writes.push(self.audit("challenge.created", Some(&factor.user_id), None));
         self.sql.commit(writes)?;
         Ok(ChallengeCreated {
+            recovery_codes_remaining: store::recovery_codes_left(self.sql, &factor.user_id)?,
             id,
             code: code.map(|code| code.to_string()),
             user_id: factor.user_id,
@@ -86,8 +89,8 @@ impl<S: Sql> OrgService<'_, S> {
     }
 
     pub(super) fn active_factor(&self, user_id: &str) -> Result<Factor> {
-        let user = self.user(user_id)?;
-        match store::factor(self.sql, &user.id)? {
+        let user = self.user_id(user_id)?;
+        match store::factor(self.sql, &user)? {
             Some(factor) if factor.status == FactorStatus::Active => Ok(factor),
             Some(_) => Err(Error::Conflict(
                 "the user's enrollment is not validated yet".into(),

@@ -136,9 +136,9 @@ impl<S: Sql> OrgService<'_, S> {
     /// A pending secret beside an active one replaces it when validated.
     pub fn validate_enrollment(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
         let connection = self.active_connection()?;
-        let user = self.user(user_id)?;
-        let factor = store::factor(self.sql, &user.id)?
-            .ok_or(Error::NotFound("the user is not enrolled"))?;
+        let user = self.user_id(user_id)?;
+        let factor =
+            store::factor(self.sql, &user)?.ok_or(Error::NotFound("the user is not enrolled"))?;
         if factor.status == FactorStatus::Active && factor.pending.is_none() {
             return Err(Error::Conflict(
                 "the enrollment is already validated".into(),
@@ -156,12 +156,12 @@ impl<S: Sql> OrgService<'_, S> {
     /// Removes the user's factor (active and pending), recovery codes and open challenges: the
     /// support path to turn MFA off for one user. The next enrollment is a first one.
     pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
-        let user = self.user(user_id)?;
-        if store::factor(self.sql, &user.id)?.is_none() {
+        let user = self.user_id(user_id)?;
+        if store::factor(self.sql, &user)?.is_none() {
             return Err(Error::NotFound("the user is not enrolled"));
         }
-        let mut writes = store::delete_factor(&user.id);
-        writes.push(self.audit("enrollment.deleted", Some(&user.id), None));
+        let mut writes = store::delete_factor(&user);
+        writes.push(self.audit("enrollment.deleted", Some(&user), None));
         self.sql.commit(writes)
     }
 }

@@ -128,18 +128,27 @@ impl<S: Sql> OrgService<'_, S> {
     /// Deletes a user with its factor, recovery codes and challenges. The audit trail keeps
     /// an event naming the user by id only.
     pub fn delete_user(&self, id_or_email: &str) -> Result<()> {
-        let user = self.user(id_or_email)?;
-        let mut writes = store::delete_factor(&user.id);
-        writes.push(store::delete_user(&user.id));
-        writes.push(self.audit("user.deleted", Some(&user.id), None));
+        let user = self.user_id(id_or_email)?;
+        let mut writes = store::delete_factor(&user);
+        writes.push(store::delete_user(&user));
+        writes.push(self.audit("user.deleted", Some(&user), None));
         self.sql.commit(writes)
     }
 
     /// A user by id or by email.
     pub fn user(&self, id_or_email: &str) -> Result<User> {
+        self.reveal(self.stored_user(id_or_email)?)
+    }
+
+    /// The id of a user given by id or by email, without opening the profile: what the code
+    /// paths need.
+    pub(super) fn user_id(&self, id_or_email: &str) -> Result<String> {
+        Ok(self.stored_user(id_or_email)?.id)
+    }
+
+    fn stored_user(&self, id_or_email: &str) -> Result<store::StoredUser> {
         let email_key = self.keys.email_key(id_or_email);
-        let stored = store::user(self.sql, id_or_email, &email_key)?;
-        self.reveal(stored.ok_or(Error::NotFound("user not found"))?)
+        store::user(self.sql, id_or_email, &email_key)?.ok_or(Error::NotFound("user not found"))
     }
 
     /// A page of users.
