@@ -235,6 +235,43 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_profile_opens_only_as_its_users_profile() {
+        let keys = keys();
+        let sealed = keys.seal_profile(b"{\"email\":\"a@b.co\"}", "u1").unwrap();
+        assert_eq!(
+            keys.open_profile(&sealed, "u1").unwrap().as_slice(),
+            b"{\"email\":\"a@b.co\"}"
+        );
+        assert!(
+            keys.open_profile(&sealed, "u2").is_err(),
+            "bound to its user"
+        );
+        assert!(keys.open(&sealed, "u1").is_err(), "never a TOTP secret");
+        let secret = keys.seal(&Secret::generate().unwrap(), "u1").unwrap();
+        assert!(
+            keys.open_profile(&secret, "u1").is_err(),
+            "nor a secret a profile"
+        );
+    }
+
+    #[test]
+    fn email_keys_ignore_ascii_case_only_and_depend_on_the_key() {
+        let keys = keys();
+        assert_eq!(
+            keys.email_key("Kate@Acme.test"),
+            keys.email_key("kate@acme.TEST")
+        );
+        assert_ne!(
+            keys.email_key("\u{212A}ate@acme.test"),
+            keys.email_key("kate@acme.test")
+        );
+        assert_ne!(
+            keys.email_key("kate@acme.test"),
+            keys.sms_code_hash("kate@acme.test", "")
+        );
+    }
+
+    #[test]
     fn key_ids_and_lengths_are_checked() {
         let key = |byte: u8, len: usize| STANDARD.encode(vec![byte; len]);
         let with_id =

@@ -305,7 +305,16 @@ fn personal_fields_are_stored_sealed_and_found_by_a_keyed_hash() {
     for clear in ["zoe", "Zoe", "Zo", "Stored", "+336", "acme"] {
         assert!(!users.contains(clear), "{clear} in {users}");
     }
-    assert_eq!(org.at(T0).user("zoe.stored@ACME.test").unwrap().id, user);
+    let found = org.at(T0).user("zoe.stored@ACME.test").unwrap();
+    assert_eq!(found.id, user);
+    assert_eq!(
+        (
+            found.profile.given_name.as_deref(),
+            found.profile.family_name.as_deref(),
+            found.profile.phone_number.as_deref()
+        ),
+        (Some("Zoé"), Some("Stored"), Some("+33698765432"))
+    );
     // The hash is keyed: another recovery key finds no one.
     let other = Org {
         keys: crate::keys::Keys::from_config(
