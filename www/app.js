@@ -10,7 +10,7 @@ async function api(method, path, body) {
   if (state.token) headers.authorization = `Bearer ${state.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const payload = await response.json().catch(() => ({}));
+  const payload = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
     const retry = response.headers.get("retry-after");
     const message = payload.error_description ?? `HTTP ${response.status}`;
@@ -49,8 +49,9 @@ function onSubmit(formId, action) {
 }
 
 function describe(result) {
-  if (result.recovery_code_used) return "Recovery code accepted. The user must enroll again.";
-  if (result.success) return "Code accepted.";
+  const left = `${result.recovery_codes_remaining} recovery codes left`;
+  if (result.recovery_code_used) return `Recovery code accepted (${left}). The user must enroll again.`;
+  if (result.success) return `Code accepted (${left}).`;
   return `Code refused (${result.failed_attempts} consecutive failed attempts).`;
 }
 
@@ -114,7 +115,7 @@ onSubmit("form-enroll", async (form) => {
 onSubmit("form-validate-enrollment", async (form) => {
   const result = await api("PUT", `/api/v2/org/${state.org}/totp-enrollment/validation/${state.userId}`, { code: form.get("code").trim() });
   if (!result.success) throw new Error(describe(result));
-  reveal("step-challenge");
+  reveal("step-challenge", "step-manage");
   return "Enrollment validated: the factor is active.";
 });
 
@@ -127,6 +128,21 @@ onSubmit("form-validate-challenge", async (form) => {
   const result = await api("POST", `/api/v2/org/${state.org}/totp-challenge/validation/${state.userId}`, { code: form.get("code").trim() });
   if (!result.success) throw new Error(describe(result));
   return describe(result);
+});
+
+onSubmit("form-regenerate", async (form) => {
+  const result = await api("POST", `/api/v2/org/${state.org}/totp-recovery-codes/${state.userId}`, { code: form.get("code").trim() });
+  if (!result.success) throw new Error(describe(result));
+  const codes = document.getElementById("new-recovery-codes");
+  codes.textContent = result.recovery_codes;
+  codes.hidden = false;
+  return "Five new recovery codes (shown once); the old ones stopped working.";
+});
+
+onSubmit("form-remove-factor", async () => {
+  await api("DELETE", `/api/v2/org/${state.org}/totp-enrollment/${state.userId}`);
+  document.getElementById("new-recovery-codes").hidden = true;
+  return "MFA turned off for this user: the next enrollment is a first one.";
 });
 
 await init();

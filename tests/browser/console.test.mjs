@@ -126,7 +126,8 @@ test("the console runs the guide's flow in Chromium", async () => {
   // Computed when used: newer than the enrollment's step, inside the window however slow the run.
   const next = codeAtStep(secret, currentStep() + 1);
   await page.fill("#form-validate-challenge [name=code]", next);
-  assert.deepEqual(await submit("form-validate-challenge", "step-challenge"), { text: "Code accepted.", error: false });
+  assert.deepEqual(await submit("form-validate-challenge", "step-challenge"), { text: "Code accepted (5 recovery codes left).", error: false });
+  const lastUsed = currentStep() + 1;
   await screenshot("challenge");
 
   await page.fill("#form-validate-challenge [name=code]", next);
@@ -137,8 +138,26 @@ test("the console runs the guide's flow in Chromium", async () => {
   const recoveryCode = (await page.textContent("#recovery-codes")).split("\n")[0];
   assert.equal(recoveryCode, enrollment.recovery_codes.split("\n")[0]);
   await page.fill("#form-validate-challenge [name=code]", recoveryCode);
-  assert.match((await submit("form-validate-challenge", "step-challenge")).text, /Recovery code accepted/);
+  assert.match((await submit("form-validate-challenge", "step-challenge")).text, /Recovery code accepted \(4 recovery codes left\)/);
   await screenshot("recovery-code");
+
+  // Regenerating needs a code newer than the last accepted one: wait for the next time step.
+  while (currentStep() + 1 <= lastUsed) await new Promise((resolve) => setTimeout(resolve, 500));
+  await page.fill("#form-regenerate [name=code]", codeAtStep(secret, currentStep() + 1));
+  assert.match((await submit("form-regenerate", "step-manage")).text, /Five new recovery codes/);
+  const fresh = (await page.textContent("#new-recovery-codes")).split("\n");
+  assert.equal(fresh.length, 5);
+  assert.ok(!fresh.includes(recoveryCode));
+  await screenshot("regenerated");
+  await page.click("#form-remove-factor button");
+  await page.locator("#step-manage [data-result]").filter({ hasText: /MFA turned off/ }).waitFor();
+  assert.equal(await page.locator("#new-recovery-codes").isHidden(), true);
+  await page.fill("#form-validate-challenge [name=code]", fresh[0]);
+  const gone = await submit("form-validate-challenge", "step-challenge");
+  assert.deepEqual(gone, { text: "the user is not enrolled", error: true });
+  // Chromium logs the deliberate 404; nothing else may be logged.
+  assert.deepEqual(consoleErrors.splice(0), ["Failed to load resource: the server responded with a status of 404 (Not Found)"]);
+  await screenshot("mfa-off");
 
   assert.deepEqual(foreignRequests, [], "the page requested another host");
   assert.deepEqual(consoleErrors, [], "the page logged errors");
