@@ -72,12 +72,23 @@ impl Keys {
     /// Encrypts a user's profile (personal data), bound to the user under its own label so it
     /// can never pass for a TOTP secret.
     pub fn seal_profile(&self, profile: &[u8], user_id: &str) -> Result<Vec<u8>> {
-        self.seal_bytes(profile, &profile_aad(user_id))
+        self.seal_bytes(profile, &labelled("profile", user_id))
     }
 
     /// Decrypts what [`Keys::seal_profile`] wrote for this user.
     pub fn open_profile(&self, sealed: &[u8], user_id: &str) -> Result<Zeroizing<Vec<u8>>> {
-        self.open_bytes(sealed, &profile_aad(user_id))
+        self.open_bytes(sealed, &labelled("profile", user_id))
+    }
+
+    /// Encrypts an answer kept for an idempotent retry (it may hold a new TOTP secret), bound
+    /// to its idempotency key and route.
+    pub fn seal_answer(&self, answer: &[u8], scope: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(answer, &labelled("answer", scope))
+    }
+
+    /// Decrypts what [`Keys::seal_answer`] wrote for this scope.
+    pub fn open_answer(&self, sealed: &[u8], scope: &str) -> Result<Zeroizing<Vec<u8>>> {
+        self.open_bytes(sealed, &labelled("answer", scope))
     }
 
     /// The key under which a user's email is unique and found: HMAC-SHA-256 of the address
@@ -167,8 +178,9 @@ fn corrupt() -> Error {
     Error::internal("sealed value is corrupt or under an unknown key")
 }
 
-fn profile_aad(user_id: &str) -> Vec<u8> {
-    [b"profile\0".as_slice(), user_id.as_bytes()].concat()
+/// Associated data naming what a sealed value is and whose: `label NUL id`.
+fn labelled(label: &str, id: &str) -> Vec<u8> {
+    [label.as_bytes(), b"\0", id.as_bytes()].concat()
 }
 
 /// The id of the key that sealed `sealed`, as written by [`Keys::seal`].

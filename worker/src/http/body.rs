@@ -150,6 +150,11 @@ impl Input {
         Self(map)
     }
 
+    /// The digest an idempotent retry must match: the fields as parsed, whatever the media type.
+    pub fn fingerprint(&self) -> String {
+        totp_domain::idempotency::fingerprint(&Value::Object(self.0.clone()))
+    }
+
     fn get(&self, path: &[&str]) -> Option<&Value> {
         let (first, rest) = path.split_first()?;
         rest.iter()

@@ -9,6 +9,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use totp_domain::control::Control;
 use totp_domain::error::{Error, Result};
+use totp_domain::idempotency::{self, Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::{Organization, Tenant};
 use totp_domain::new_id;
@@ -156,7 +157,8 @@ async fn serve(
             let token = bearer(request)?;
             let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
             let input = Input::read(request).await?;
-            tenant_route(route, call, &input, &tenant, objects).await
+            let idempotency = idempotency(request, route, &input)?;
+            tenant_route(route, call, &input, &tenant, idempotency, objects).await
         }
         Route::OpenApi => Ok(respond::raw_json(OPENAPI).map_err(Error::internal)?),
     }
@@ -207,6 +209,7 @@ async fn operator_route(
                 call.env,
                 &organization,
                 OrgCommand::Export,
+                None,
                 call.request_id,
                 call.test_now,
             )
@@ -238,6 +241,7 @@ async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_
                 call.env,
                 organization,
                 command,
+                None,
                 call.request_id,
                 call.test_now,
             )
@@ -271,16 +275,29 @@ async fn tenant_route(
     call: &Call<'_>,
     input: &Input,
     tenant: &Tenant,
+    idempotency: Option<IdempotentRequest>,
     objects: &mut u32,
 ) -> Result<Response> {
     let control = &call.control;
     match route {
         TenantRoute::CreateOrganization => {
-            let name = required(input, "name")?;
-            let organization = control
-                .create_organization(tenant, &name, &input.list("email_domains")?)
-                .await?;
-            created(organization_body(organization))
+            let create = || async {
+                let name = required(input, "name")?;
+                let organization = control
+                    .create_organization(tenant, &name, &input.list("email_domains")?)
+                    .await?;
+                let body = serde_json::to_value(organization_body(organization))
+                    .map_err(Error::internal)?;
+                Ok(Answer { status: 201, body })
+            };
+            let outcome = match idempotency {
+                Some(request) => control.idempotent(tenant, &request, create).await?,
+                None => Outcome {
+                    answer: create().await?,
+                    replayed: false,
+                },
+            };
+            Ok(respond::outcome(&outcome).map_err(Error::internal)?)
         }
         TenantRoute::Organizations => {
             let page = control.organizations(tenant, input.page()?).await?;
@@ -298,6 +315,7 @@ async fn tenant_route(
                 call.env,
                 &organization,
                 command,
+                idempotency,
                 call.request_id,
                 call.test_now,
             )
@@ -377,6 +395,33 @@ fn profile(input: &Input) -> Result<NewUser> {
         family_name: field("family_name")?,
         phone_number: field("phone_number")?,
     })
+}
+
+/// The `Idempotency-Key` of a tenant request: kept for the creating POSTs, refused on the
+/// routes that check a code (a replayed success would let one code succeed twice), and
+/// ignored elsewhere.
+fn idempotency(
+    request: &Request,
+    route: TenantRoute<'_>,
+    input: &Input,
+) -> Result<Option<IdempotentRequest>> {
+    let Some(key) = request.headers().get("idempotency-key").ok().flatten() else {
+        return Ok(None);
+    };
+    match route {
+        TenantRoute::CreateOrganization
+        | TenantRoute::Org(_, OrgRoute::CreateUser | OrgRoute::Enroll | OrgRoute::Challenge(_)) => {
+            let route = format!("{} {}", request.method(), request.path());
+            IdempotentRequest::new(&key, route, input.fingerprint()).map(Some)
+        }
+        TenantRoute::Org(
+            _,
+            OrgRoute::ValidateEnrollment(_)
+            | OrgRoute::ValidateChallenge(_)
+            | OrgRoute::RegenerateRecoveryCodes(_),
+        ) => Err(idempotency::refused_here()),
+        _ => Ok(None),
+    }
 }
 
 fn bearer(request: &Request) -> Result<String> {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use totp_domain::error::{Error, Result};
+use totp_domain::idempotency::IdempotentRequest;
 use totp_domain::model::{Organization, PageRequest};
 use totp_domain::org::{ConnectionUpdate, NewUser, OrgService, UserUpdate};
 use totp_domain::sql::Sql;
@@ -17,6 +18,9 @@ pub struct OrgCall {
     pub organization: Organization,
     /// What to do.
     pub command: OrgCommand,
+    /// For a creating request sent with an `Idempotency-Key`.
+    #[serde(default)]
+    pub idempotency: Option<IdempotentRequest>,
 }
 
 /// An operation inside one organization, with its input as received.

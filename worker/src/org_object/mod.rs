@@ -10,6 +10,7 @@ use std::cell::Cell;
 
 use serde_json::json;
 use totp_domain::error::{Error, Result};
+use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
 use totp_domain::org::OrgService;
@@ -68,22 +69,33 @@ impl DurableObject for OrgObject {
             .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable))
             .and_then(|call| self.serve(call, now));
         match outcome {
-            Ok((204, _)) => respond::no_content(),
-            Ok((status, body)) => respond::json(status, &body),
+            Ok(outcome) => respond::outcome(&outcome),
             Err(error) => respond::error(&error, &request_id, false),
         }
     }
 }
 
 impl OrgObject {
-    fn serve(&self, call: OrgCall, now: u64) -> Result<(u16, serde_json::Value)> {
+    fn serve(&self, call: OrgCall, now: u64) -> Result<Outcome> {
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
         let api = OrgService::new(&self.sql, keys, &call.organization, now);
         if !self.opened.get() {
             api.open()?;
             self.opened.set(true);
         }
-        command::run(&api, &call.organization, call.command)
+        let run = || {
+            command::run(&api, &call.organization, call.command)
+                .map(|(status, body)| Answer { status, body })
+        };
+        match &call.idempotency {
+            // Both commits (the change and the kept answer) run in this one synchronous call:
+            // no other call can come between them.
+            Some(request) => api.idempotent(request, run),
+            None => run().map(|answer| Outcome {
+                answer,
+                replayed: false,
+            }),
+        }
     }
 }
 
@@ -103,12 +115,14 @@ pub async fn call(
     env: &Env,
     organization: &Organization,
     command: OrgCommand,
+    idempotency: Option<IdempotentRequest>,
     request_id: &str,
     test_now: Option<u64>,
 ) -> Result<Response> {
     let call = OrgCall {
         organization: organization.clone(),
         command,
+        idempotency,
     };
     let body = serde_json::to_string(&call).map_err(Error::internal)?;
     let headers = Headers::new();

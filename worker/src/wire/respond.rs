@@ -6,6 +6,7 @@ use serde_json::json;
 use worker::{Headers, Response, Result};
 
 use totp_domain::error::Error;
+use totp_domain::idempotency::Outcome;
 
 /// A 200 with a body that is JSON already.
 pub fn raw_json(text: &str) -> Result<Response> {
@@ -15,6 +16,19 @@ pub fn raw_json(text: &str) -> Result<Response> {
 /// A JSON response with `status`.
 pub fn json(status: u16, body: &impl Serialize) -> Result<Response> {
     with_json_headers(status, serde_json::to_string(body)?)
+}
+
+/// The answer of an operation that may be a replay of a kept one (`Idempotency-Key`): a replay
+/// says so in `Idempotent-Replayed: true`.
+pub fn outcome(outcome: &Outcome) -> Result<Response> {
+    let mut response = match outcome.answer.status {
+        204 => no_content()?,
+        status => json(status, &outcome.answer.body)?,
+    };
+    if outcome.replayed {
+        response.headers_mut().set("idempotent-replayed", "true")?;
+    }
+    Ok(response)
 }
 
 /// A 204: done, nothing to say.

@@ -6,6 +6,7 @@
 mod accounts;
 pub mod cache;
 mod directory;
+mod idempotency;
 mod store;
 
 pub use accounts::{AccessToken, KeyState, NewApiKey, admit, key_state};

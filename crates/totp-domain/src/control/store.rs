@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::idempotency::IdempotentRequest;
 use crate::model::{Account, ApiKey, Environment, Organization, PageRequest, Tenant};
 use crate::sql::{ControlDb, Count, blob, unblob};
 use crate::stmt;
@@ -244,4 +245,94 @@ pub async fn all_organizations(
         limit
     );
     organizations_from(db.rows(&query).await?)
+}
+
+/// Claims `key` for a request still running: `false` if a row for it exists already.
+pub async fn claim_key(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    request: &IdempotentRequest,
+    now: u64,
+) -> Result<bool> {
+    let write = stmt!(
+        "INSERT INTO idempotency_keys (account_id, environment, key, route, fingerprint, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        &request.key,
+        &request.route,
+        &request.fingerprint,
+        now
+    );
+    Ok(db.run(&write).await? == 1)
+}
+
+/// A claimed key: its request's digest, its answer once kept, and when it was claimed.
+#[derive(Deserialize)]
+pub struct ClaimedKey {
+    /// The digest of the request that claimed it.
+    pub fingerprint: String,
+    /// The sealed answer (base64); `None` while the request runs.
+    pub sealed_answer: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// The row for `key`, if any.
+pub async fn claimed_key(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    request: &IdempotentRequest,
+) -> Result<Option<ClaimedKey>> {
+    let query = stmt!(
+        "SELECT fingerprint, sealed_answer, created_at FROM idempotency_keys \
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        &request.key,
+        &request.route
+    );
+    db.row(&query).await
+}
+
+/// Keeps the answer of the request that claimed `key`.
+pub async fn keep_answer(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    request: &IdempotentRequest,
+    sealed_answer: &[u8],
+) -> Result<()> {
+    let write = stmt!(
+        "UPDATE idempotency_keys SET sealed_answer = ?5 \
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        &request.key,
+        &request.route,
+        blob(sealed_answer)
+    );
+    db.run(&write).await.map(drop)
+}
+
+/// Releases `key` (its request failed, or its row expired), so it can be claimed again.
+pub async fn release_key(
+    db: &impl ControlDb,
+    tenant: &Tenant,
+    request: &IdempotentRequest,
+) -> Result<()> {
+    let write = stmt!(
+        "DELETE FROM idempotency_keys \
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+        &tenant.account_id,
+        tenant.environment.as_str(),
+        &request.key,
+        &request.route
+    );
+    db.run(&write).await.map(drop)
+}
+
+/// Forgets every key claimed before `before`.
+pub async fn forget_keys_before(db: &impl ControlDb, before: u64) -> Result<()> {
+    let write = stmt!("DELETE FROM idempotency_keys WHERE created_at < ?1", before);
+    db.run(&write).await.map(drop)
 }

@@ -8,6 +8,7 @@ mod audit;
 mod challenges;
 mod connection;
 mod enrollment;
+mod idempotency;
 mod operate;
 mod recovery_codes;
 pub mod schema;

@@ -35,6 +35,7 @@ const TABLES: &[&str] = &[
     "factors",
     "recovery_codes",
     "challenges",
+    "idempotency",
     "audit_events",
 ];
 

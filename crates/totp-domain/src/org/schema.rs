@@ -105,6 +105,21 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE users ADD COLUMN profile_key_id TEXT",
         "CREATE INDEX users_by_profile_key_id ON users (profile_key_id)",
     ],
+    // 5: answers kept for idempotent retries, for 24 hours, sealed (an enrollment's holds its
+    // secret); `subject` is the user an answer concerns, so deleting the user deletes them.
+    &[
+        "CREATE TABLE idempotency (
+            key            TEXT NOT NULL,
+            route          TEXT NOT NULL,
+            fingerprint    TEXT NOT NULL,
+            sealed_answer  TEXT NOT NULL,
+            subject        TEXT,
+            created_at     INTEGER NOT NULL,
+            PRIMARY KEY (key, route)
+        ) STRICT",
+        "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
+        "CREATE INDEX idempotency_by_subject ON idempotency (subject)",
+    ],
 ];
 
 /// The version this build writes.

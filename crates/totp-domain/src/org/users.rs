@@ -125,11 +125,13 @@ impl<S: Sql> OrgService<'_, S> {
         Ok(user)
     }
 
-    /// Deletes a user with its factor, recovery codes and challenges. The audit trail keeps
+    /// Deletes a user with its factor, recovery codes, challenges and the answers kept for
+    /// idempotent retries that concern it. The audit trail keeps
     /// an event naming the user by id only.
     pub fn delete_user(&self, id_or_email: &str) -> Result<()> {
         let user = self.user_id(id_or_email)?;
         let mut writes = store::delete_factor(&user);
+        writes.push(store::forget_answers_about(&user));
         writes.push(store::delete_user(&user));
         writes.push(self.audit("user.deleted", Some(&user), None));
         self.sql.commit(writes)

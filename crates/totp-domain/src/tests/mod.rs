@@ -6,6 +6,7 @@
 mod challenges;
 mod contract;
 mod enrollment;
+mod idempotency;
 mod lifecycle;
 mod lockout;
 mod recovery;

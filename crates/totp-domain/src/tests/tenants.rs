@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../worker/migrations/0002_service.sql"),
     include_str!("../../../../worker/migrations/0003_sealing_key_id.sql"),
     include_str!("../../../../worker/migrations/0004_organization_data_in_objects.sql"),
+    include_str!("../../../../worker/migrations/0005_idempotency_keys.sql"),
 ];
 
 struct ControlPlane {
@@ -65,7 +66,10 @@ fn the_moved_tables_are_gone_from_d1() {
         name: String,
     }
     let names: Vec<&str> = tables.iter().map(|row| row.name.as_str()).collect();
-    assert_eq!(names, ["accounts", "api_keys", "organizations"]);
+    assert_eq!(
+        names,
+        ["accounts", "api_keys", "idempotency_keys", "organizations"]
+    );
 }
 
 #[test]
@@ -259,5 +263,118 @@ fn accounts_are_unique_and_their_keys_listed_without_secrets() {
     assert_eq!(
         block_on(control.api_keys("nobody")),
         Err(Error::NotFound("account not found"))
+    );
+}
+
+#[test]
+fn an_organization_is_created_once_per_key_account_and_environment() {
+    use crate::idempotency::{Answer, IdempotentRequest, fingerprint};
+    let plane = ControlPlane::new();
+    let fields = serde_json::json!({ "name": "Acme" });
+    let request = IdempotentRequest::new(
+        "org-1",
+        "POST /api/v2/organizations".into(),
+        fingerprint(&fields),
+    )
+    .unwrap();
+    let create = |tenant: Tenant| {
+        let plane = &plane;
+        move || async move {
+            let org = plane
+                .at(T0)
+                .create_organization(&tenant, "Acme", &[])
+                .await?;
+            Ok(Answer {
+                status: 201,
+                body: serde_json::json!({ "domain": org.domain }),
+            })
+        }
+    };
+    let sandbox = plane.tenant.clone();
+    let first = block_on(
+        plane
+            .at(T0)
+            .idempotent(&sandbox, &request, create(sandbox.clone())),
+    )
+    .unwrap();
+    let again = block_on(
+        plane
+            .at(T0 + 1)
+            .idempotent(&sandbox, &request, create(sandbox.clone())),
+    )
+    .unwrap();
+    assert_eq!((first.replayed, again.replayed), (false, true));
+    assert_eq!(again.answer.body["domain"], "acme");
+    // The same key in production is another request.
+    let production = Tenant {
+        environment: Environment::Production,
+        ..plane.tenant.clone()
+    };
+    let there = block_on(plane.at(T0 + 2).idempotent(
+        &production,
+        &request,
+        create(production.clone()),
+    ))
+    .unwrap();
+    assert!(!there.replayed);
+    // Another body under the key is refused.
+    let other = IdempotentRequest::new(
+        "org-1",
+        "POST /api/v2/organizations".into(),
+        fingerprint(&serde_json::json!({ "name": "Other" })),
+    )
+    .unwrap();
+    match block_on(
+        plane
+            .at(T0 + 3)
+            .idempotent(&sandbox, &other, create(sandbox.clone())),
+    ) {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "Idempotency-Key"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it() {
+    use crate::idempotency::{Answer, IdempotentRequest, fingerprint};
+    let plane = ControlPlane::new();
+    let tenant = plane.tenant.clone();
+    let request = IdempotentRequest::new(
+        "org-2",
+        "POST /api/v2/organizations".into(),
+        fingerprint(&serde_json::json!({ "name": "Busy" })),
+    )
+    .unwrap();
+    let created = || async {
+        Ok(Answer {
+            status: 201,
+            body: serde_json::json!({ "domain": "busy" }),
+        })
+    };
+    // The first request is still running inside its own run: a retry then gets 409.
+    let outcome = block_on(plane.at(T0).idempotent(&tenant, &request, || async {
+        let retry = plane.at(T0).idempotent(&tenant, &request, created).await;
+        assert!(matches!(retry, Err(Error::Conflict(_))), "{retry:?}");
+        Err::<Answer, _>(Error::Conflict("the first one failed".into()))
+    }));
+    assert!(matches!(outcome, Err(Error::Conflict(_))));
+    // Its failure released the key: the next request runs.
+    let next = block_on(plane.at(T0 + 1).idempotent(&tenant, &request, created)).unwrap();
+    assert!(!next.replayed);
+    // A claim abandoned for over a minute is released too.
+    let stuck = IdempotentRequest::new("org-3", "POST /x".into(), "f".into()).unwrap();
+    plane.db.execute_batch(&format!(
+        "INSERT INTO idempotency_keys (account_id, environment, key, route, fingerprint, created_at) \
+         VALUES ('{}', 'sandbox', 'org-3', 'POST /x', 'f', {T0})",
+        tenant.account_id
+    ));
+    assert!(matches!(
+        block_on(plane.at(T0 + 30).idempotent(&tenant, &stuck, created)),
+        Err(Error::Conflict(_))
+    ));
+    assert!(
+        !block_on(plane.at(T0 + 61).idempotent(&tenant, &stuck, created))
+            .unwrap()
+            .replayed
     );
 }

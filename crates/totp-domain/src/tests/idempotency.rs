@@ -1,0 +1,107 @@
+//! Idempotent creating requests: the first runs, a retry with the same fields replays its
+//! answer, another body is refused, the answer is kept sealed for 24 hours; in the control
+//! plane (see `tenants.rs`) a retry during the first gets 409 and a failed request releases its
+//! key.
+
+use serde_json::json;
+
+use super::{Org, T0};
+use crate::error::Error;
+use crate::idempotency::{Answer, IdempotentRequest, RETENTION, fingerprint};
+
+fn request(key: &str, route: &str, fields: serde_json::Value) -> IdempotentRequest {
+    IdempotentRequest::new(key, route.into(), fingerprint(&fields)).unwrap()
+}
+
+#[test]
+fn a_retried_enrollment_replays_the_same_secret_and_codes_and_runs_once() {
+    let org = Org::new();
+    let user = org.with_user();
+    let retry = request("k-1", "POST /enroll", json!({ "user_id": user }));
+    let enroll = || {
+        let created = org.at(T0).enroll(&user, false)?;
+        Ok(Answer {
+            status: 201,
+            body: serde_json::to_value(created).unwrap(),
+        })
+    };
+    let first = org.at(T0).idempotent(&retry, enroll).unwrap();
+    let again = org.at(T0 + 5).idempotent(&retry, enroll).unwrap();
+    assert!(!first.replayed && again.replayed);
+    assert_eq!(first.answer, again.answer);
+    assert_eq!(org.factor(&user).generation, 1, "ran once");
+    // Kept sealed: neither the secret nor a recovery code is in the table.
+    let kept = org.at(T0).export().unwrap().tables["idempotency"].to_string();
+    let secret = first.answer.body["secret"].as_str().unwrap();
+    let codes = first.answer.body["recovery_codes"].as_str().unwrap();
+    assert!(
+        !kept.contains(secret) && !kept.contains(&codes[..10]),
+        "{kept}"
+    );
+    // The same key with other fields is refused, naming the header.
+    let other = request(
+        "k-1",
+        "POST /enroll",
+        json!({ "user_id": user, "force_enroll": true }),
+    );
+    match org.at(T0 + 6).idempotent(&other, enroll) {
+        Err(Error::Invalid { field, .. }) => assert_eq!(field, "Idempotency-Key"),
+        other => panic!("{other:?}"),
+    }
+    // Another route is another scope.
+    let elsewhere = request("k-1", "POST /other", json!({ "user_id": user }));
+    assert!(
+        !org.at(T0 + 7)
+            .idempotent(&elsewhere, enroll)
+            .unwrap()
+            .replayed
+    );
+    assert_eq!(org.factor(&user).generation, 2);
+    // After 24 hours the key is forgotten: the request runs again.
+    let later = org
+        .at(T0 + RETENTION + 1)
+        .idempotent(&retry, enroll)
+        .unwrap();
+    assert!(!later.replayed);
+    assert_eq!(org.factor(&user).generation, 3);
+}
+
+#[test]
+fn a_failed_request_keeps_nothing_and_can_be_retried() {
+    let org = Org::new();
+    let retry = request(
+        "k-2",
+        "POST /users",
+        json!({ "profile": { "email": "a@b.co" } }),
+    );
+    let failing = || Err(Error::Conflict("not now".into()));
+    assert_eq!(
+        org.at(T0).idempotent(&retry, failing),
+        Err(Error::Conflict("not now".into()))
+    );
+    let create = || {
+        Ok(Answer {
+            status: 201,
+            body: json!({ "id": "u-1" }),
+        })
+    };
+    assert!(!org.at(T0).idempotent(&retry, create).unwrap().replayed);
+}
+
+#[test]
+fn deleting_a_user_forgets_the_answers_about_them() {
+    let org = Org::new();
+    let user = org.with_user();
+    let retry = request("k-3", "POST /enroll", json!({ "user_id": user }));
+    let enroll = || {
+        let created = org.at(T0).enroll(&user, false)?;
+        Ok(Answer {
+            status: 201,
+            body: serde_json::to_value(created).unwrap(),
+        })
+    };
+    org.at(T0).idempotent(&retry, enroll).unwrap();
+    org.at(T0 + 1).delete_user(&user).unwrap();
+    let kept = org.at(T0).export().unwrap().tables["idempotency"].clone();
+    assert_eq!(kept.as_array().unwrap().len(), 0, "{kept}");
+}
