@@ -52,6 +52,9 @@ async function exerciseEveryOperation() {
   await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { phone_number: "0612" } } }), 422);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 404);
+  const imported = await expect(api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [{ user_id: user, otpauth_uri: "otpauth://hotp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=1" }] } }), 200);
+  assert.equal(imported.results[0].status, "error");
+  await expect(api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [] } }), 422);
   await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}`), 404);
   await expect(api.call("GET", `/api/v2/org/${org}/audit-events`), 200);

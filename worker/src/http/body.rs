@@ -14,6 +14,9 @@ use totp_domain::model::PageRequest;
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 16 * 1024;
 
+/// The limit of `POST .../totp-import`: up to 500 entries of a user id and a URI.
+pub const MAX_IMPORT_BODY: usize = 256 * 1024;
+
 /// The fields of a request.
 #[derive(Debug, Default)]
 pub struct Input(Map<String, Value>);
@@ -21,6 +24,11 @@ pub struct Input(Map<String, Value>);
 impl Input {
     /// Reads the body (or, for GET, the query string) of `request`.
     pub async fn read(request: &mut Request) -> Result<Self> {
+        Self::read_within(request, MAX_BODY).await
+    }
+
+    /// Reads the body with a limit of `max` bytes instead of [`MAX_BODY`].
+    pub async fn read_within(request: &mut Request, max: usize) -> Result<Self> {
         if request.method() == Method::Get {
             // The query string is form-encoded; read it without a URL parser (smaller wasm).
             let url = request.inner().url();
@@ -35,9 +43,9 @@ impl Input {
         let declared = request.headers().get("content-length").ok().flatten();
         if declared
             .and_then(|length| length.parse::<usize>().ok())
-            .is_some_and(|length| length > MAX_BODY)
+            .is_some_and(|length| length > max)
         {
-            return Err(too_large());
+            return Err(Error::PayloadTooLarge(max));
         }
         let content_type = request
             .headers()
@@ -53,8 +61,8 @@ impl Input {
             let mut chunks = request.stream().map_err(|_| unreadable())?;
             while let Some(chunk) = chunks.next().await {
                 body.extend_from_slice(&chunk.map_err(|_| unreadable())?);
-                if body.len() > MAX_BODY {
-                    return Err(too_large());
+                if body.len() > max {
+                    return Err(Error::PayloadTooLarge(max));
                 }
             }
         }
@@ -150,6 +158,19 @@ impl Input {
         Self(map)
     }
 
+    /// A field deserialized as `T`; a 422 saying `expected` when it is absent or another shape.
+    pub fn parsed<T: serde::de::DeserializeOwned>(
+        &self,
+        field: &'static str,
+        expected: &'static str,
+    ) -> Result<T> {
+        self.0
+            .get(field)
+            .cloned()
+            .and_then(|value| serde_json::from_value(value).ok())
+            .ok_or_else(|| Error::invalid(field, expected))
+    }
+
     /// The digest an idempotent retry must match: the fields as parsed, whatever the media type.
     pub fn fingerprint(&self) -> String {
         totp_domain::idempotency::fingerprint(&Value::Object(self.0.clone()))
@@ -240,8 +261,4 @@ impl Input {
             per_page: per_page as u32,
         })
     }
-}
-
-fn too_large() -> Error {
-    Error::PayloadTooLarge(MAX_BODY)
 }

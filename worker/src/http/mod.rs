@@ -13,7 +13,7 @@ use totp_domain::idempotency::{self, Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::{Organization, Tenant};
 use totp_domain::new_id;
-use totp_domain::org::{ConnectionUpdate, NewUser, ResealReport};
+use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, ResealReport};
 use worker::{Context, Env, Request, Response, event};
 
 use crate::clock;
@@ -156,7 +156,12 @@ async fn serve(
         Route::Tenant(route) => {
             let token = bearer(request)?;
             let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
-            let input = Input::read(request).await?;
+            // An import carries up to 500 URIs: its own, larger limit.
+            let limit = match route {
+                TenantRoute::Org(_, OrgRoute::ImportFactors) => body::MAX_IMPORT_BODY,
+                _ => body::MAX_BODY,
+            };
+            let input = Input::read_within(request, limit).await?;
             let idempotency = idempotency(request, route, &input)?;
             tenant_route(route, call, &input, &tenant, idempotency, objects).await
         }
@@ -367,6 +372,13 @@ fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
         OrgRoute::RegenerateRecoveryCodes(user) => OrgCommand::RegenerateRecoveryCodes {
             user_id: user.to_owned(),
             code: required(input, "code")?,
+        },
+        OrgRoute::ImportFactors => OrgCommand::ImportFactors {
+            request: ImportRequest {
+                factors: input.parsed("factors", "must be a list of {user_id, otpauth_uri}")?,
+                issue_recovery_codes: input.boolean("issue_recovery_codes")?.unwrap_or(false),
+                replace: input.boolean("replace")?.unwrap_or(false),
+            },
         },
         OrgRoute::Challenge(user) => OrgCommand::CreateChallenge {
             user_id: user.to_owned(),

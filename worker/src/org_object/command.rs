@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::IdempotentRequest;
 use totp_domain::model::{Organization, PageRequest};
-use totp_domain::org::{ConnectionUpdate, NewUser, OrgService, UserUpdate};
+use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate};
 use totp_domain::sql::Sql;
 
 use crate::wire::bodies::{connection_body, user_body};
@@ -38,6 +38,7 @@ pub enum OrgCommand {
     ValidateEnrollment { user_id: String, code: String },
     DeleteEnrollment { user_id: String },
     RegenerateRecoveryCodes { user_id: String, code: String },
+    ImportFactors { request: ImportRequest },
     CreateChallenge { user_id: String },
     ValidateChallenge { user_id: String, code: String },
     AuditEvents { page: PageRequest },
@@ -85,6 +86,7 @@ pub fn run(
         OrgCommand::RegenerateRecoveryCodes { user_id, code } => {
             (200, body(api.regenerate_recovery_codes(&user_id, &code)?)?)
         }
+        OrgCommand::ImportFactors { request } => (200, body(api.import_factors(request)?)?),
         OrgCommand::CreateChallenge { user_id } => (201, body(api.create_challenge(&user_id)?)?),
         OrgCommand::ValidateChallenge { user_id, code } => {
             (200, body(api.validate_challenge(&user_id, &code)?)?)

@@ -7,6 +7,7 @@ mod challenges;
 mod contract;
 mod enrollment;
 mod idempotency;
+mod import;
 mod lifecycle;
 mod lockout;
 mod recovery;

@@ -1,0 +1,189 @@
+//! Importing existing TOTP factors (from another provider or the organization's own database),
+//! so users need not enroll again. Each entry is an `otpauth://totp/` URI parsed by otp-core;
+//! it becomes the user's active factor, sealed like any secret, in its own transaction, so a
+//! bad entry leaves the good ones imported. Secrets are never echoed.
+
+use otp_core::{OtpauthUri, UriError};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::model::Method;
+use crate::sql::Sql;
+
+use super::connection::PERIODS;
+use super::{OrgService, store};
+
+/// Entries per request at most.
+pub const MAX_IMPORTS: usize = 500;
+
+/// One factor to import, as received.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ImportEntry {
+    /// The user's id or email.
+    pub user_id: Option<String>,
+    /// `otpauth://totp/...`.
+    pub otpauth_uri: Option<String>,
+}
+
+/// What to import, and how.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct ImportRequest {
+    /// Up to [`MAX_IMPORTS`] entries.
+    pub factors: Vec<ImportEntry>,
+    /// Issue five recovery codes with each imported factor (shown once, in its result).
+    #[serde(default)]
+    pub issue_recovery_codes: bool,
+    /// Replace a user's active factor; without it such a user is left unchanged.
+    #[serde(default)]
+    pub replace: bool,
+}
+
+/// The outcome of one entry.
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct ImportResult {
+    /// The entry's position in `factors`, from 0.
+    pub index: usize,
+    /// The user's id when found, else the entry's `user_id` as sent.
+    pub user_id: Option<String>,
+    /// `imported` or `error`.
+    pub status: &'static str,
+    /// Why the entry was not imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Five codes joined by `\n`, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<String>,
+}
+
+/// The outcome of an import.
+#[derive(Debug, Serialize)]
+pub struct ImportReport {
+    /// Entries imported.
+    pub imported: usize,
+    /// Entries refused.
+    pub failed: usize,
+    /// One result per entry, in order.
+    pub results: Vec<ImportResult>,
+}
+
+impl<S: Sql> OrgService<'_, S> {
+    /// Imports each entry on its own; the report says what became of each.
+    pub fn import_factors(&self, request: ImportRequest) -> Result<ImportReport> {
+        if request.factors.is_empty() || request.factors.len() > MAX_IMPORTS {
+            return Err(Error::invalid(
+                "factors",
+                format!("must hold 1 to {MAX_IMPORTS} entries"),
+            ));
+        }
+        let mut results = Vec::with_capacity(request.factors.len());
+        for (index, entry) in request.factors.into_iter().enumerate() {
+            let sent = entry.user_id.clone();
+            // A storage failure stops the request (logged, answered generically); the entries
+            // before it stay imported, each in its own transaction.
+            let result =
+                match self.import_one(entry, request.issue_recovery_codes, request.replace)? {
+                    Ok((user_id, recovery_codes)) => ImportResult {
+                        index,
+                        user_id: Some(user_id),
+                        status: "imported",
+                        error: None,
+                        recovery_codes,
+                    },
+                    Err(error) => ImportResult {
+                        index,
+                        user_id: sent,
+                        status: "error",
+                        error: Some(error),
+                        recovery_codes: None,
+                    },
+                };
+            results.push(result);
+        }
+        let imported = results.iter().filter(|r| r.status == "imported").count();
+        Ok(ImportReport {
+            imported,
+            failed: results.len() - imported,
+            results,
+        })
+    }
+
+    /// One entry, in one transaction: the user's id and any recovery codes issued, or why the
+    /// entry was refused.
+    fn import_one(
+        &self,
+        entry: ImportEntry,
+        issue_recovery_codes: bool,
+        replace: bool,
+    ) -> Result<Refusable<(String, Option<String>)>> {
+        let Some(sent) = entry.user_id else {
+            return Ok(Err("user_id is required".into()));
+        };
+        let user = match self.user_id(&sent) {
+            Ok(user) => user,
+            Err(Error::NotFound(_)) => return Ok(Err("user not found".into())),
+            Err(error) => return Err(error),
+        };
+        let Some(uri) = entry.otpauth_uri else {
+            return Ok(Err("otpauth_uri is required".into()));
+        };
+        let parsed = match OtpauthUri::parse(uri.trim()) {
+            Ok(parsed) => parsed,
+            Err(UriError::UnsupportedType) => {
+                return Ok(Err("only TOTP can be imported (otpauth://totp/)".into()));
+            }
+            Err(other) => return Ok(Err(format!("otpauth_uri: {other}"))),
+        };
+        if !PERIODS.contains(&parsed.period()) {
+            return Ok(Err(format!(
+                "otpauth_uri: period must be between {} and {} seconds",
+                PERIODS.start(),
+                PERIODS.end()
+            )));
+        }
+        let existing = store::factor(self.sql, &user)?;
+        let active = existing
+            .as_ref()
+            .is_some_and(|factor| factor.status == FactorStatus::Active);
+        if active && !replace {
+            return Ok(Err(
+                "the user already has an active factor; set replace to change it".into(),
+            ));
+        }
+        let sealed_secret = self.keys.seal(parsed.secret(), &user)?;
+        let mut factor = Factor::new(
+            &user,
+            Enrollment {
+                method: Method::TotpApp,
+                sealed_secret,
+                algorithm: parsed.algorithm(),
+                digits: parsed.digits(),
+                period: parsed.period(),
+            },
+        );
+        factor.status = FactorStatus::Active;
+        factor.generation = existing.map_or(1, |old| old.generation.saturating_add(1));
+
+        let mut writes = store::delete_factor(&user);
+        writes.push(store::save_factor(&factor));
+        let recovery_codes = if issue_recovery_codes {
+            let set = self.recovery_set(&user)?;
+            writes.extend(set.writes);
+            Some(set.codes)
+        } else {
+            None
+        };
+        let detail = match (active, issue_recovery_codes) {
+            (true, true) => "replaced, with recovery codes",
+            (true, false) => "replaced",
+            (false, true) => "with recovery codes",
+            (false, false) => "without recovery codes",
+        };
+        writes.push(self.audit("factor.imported", Some(&user), Some(detail.into())));
+        self.sql.commit(writes)?;
+        Ok(Ok((user, recovery_codes)))
+    }
+}
+
+/// An entry's outcome: done, or refused with a reason that names no secret.
+type Refusable<T> = std::result::Result<T, String>;
