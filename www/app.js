@@ -4,9 +4,13 @@ import init, { renderQrSvg, secondsRemaining } from "./pkg/otp_web.js";
 
 const state = { token: null, org: null, userId: null, uri: null, timer: null };
 
-/** Calls the API with JSON; throws an Error carrying the API's error description. */
-async function api(method, path, body) {
+/**
+ * Calls the API with JSON; throws an Error carrying the API's error description. Creating
+ * requests carry a fresh Idempotency-Key, as a backend that retries should send.
+ */
+async function api(method, path, body, { idempotent = false } = {}) {
   const headers = { accept: "application/json" };
+  if (idempotent) headers["idempotency-key"] = crypto.randomUUID();
   if (state.token) headers.authorization = `Bearer ${state.token}`;
   if (body !== undefined) headers["content-type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -101,7 +105,7 @@ onSubmit("form-enroll", async (form) => {
   const enrollment = await api("POST", `/api/v2/org/${state.org}/totp-enrollment`, {
     user_id: state.userId,
     force_enroll: form.get("force_enroll") === "on",
-  });
+  }, { idempotent: true });
   if (!enrollment.otpauth_uri) return `Send this code by SMS: ${enrollment.code}`;
   state.uri = enrollment.otpauth_uri;
   document.getElementById("qr").innerHTML = renderQrSvg(state.uri, { moduleSize: 5, title: "Scan with your authenticator app" });
@@ -120,7 +124,7 @@ onSubmit("form-validate-enrollment", async (form) => {
 });
 
 onSubmit("form-challenge", async () => {
-  const challenge = await api("POST", `/api/v2/org/${state.org}/totp-challenge/${state.userId}`);
+  const challenge = await api("POST", `/api/v2/org/${state.org}/totp-challenge/${state.userId}`, undefined, { idempotent: true });
   return challenge.code ? `Send this code by SMS: ${challenge.code}` : "Challenge started: type the code from the app.";
 });
 

@@ -105,7 +105,9 @@ test("the console runs the guide's flow in Chromium", async () => {
 
   const enrollmentResponse = page.waitForResponse((r) => r.url().endsWith("/totp-enrollment"));
   await submit("form-enroll", "step-enroll");
-  const enrollment = await (await enrollmentResponse).json();
+  const answered = await enrollmentResponse;
+  const enrollment = await answered.json();
+  assert.match(answered.request().headers()["idempotency-key"], /^[0-9a-f-]{36}$/, "the console sends a key, as a retrying backend should");
   await page.locator("#qr svg title").waitFor({ state: "attached" });
   assert.equal(await page.locator("#qr svg title").textContent(), "Scan with your authenticator app");
   await screenshot("enrolled");
