@@ -207,6 +207,15 @@ fn an_active_factor_is_replaced_only_when_asked() {
 #[test]
 fn an_import_holds_1_to_500_entries() {
     let org = Org::new();
+    let most = (0..MAX_IMPORTS).map(|_| ImportEntry::default()).collect();
+    let request = ImportRequest {
+        factors: most,
+        ..Default::default()
+    };
+    assert_eq!(
+        org.at(T0).import_factors(request).unwrap().failed,
+        MAX_IMPORTS
+    );
     for count in [0, MAX_IMPORTS + 1] {
         let factors = (0..count).map(|_| ImportEntry::default()).collect();
         let request = ImportRequest {

@@ -332,6 +332,16 @@ fn an_organization_is_created_once_per_key_account_and_environment() {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "Idempotency-Key"),
         other => panic!("{other:?}"),
     }
+    // A day later the key is forgotten: the request runs again (a new organization).
+    let later = T0 + crate::idempotency::RETENTION + 1;
+    let again = block_on(
+        plane
+            .at(later)
+            .idempotent(&sandbox, &request, create(sandbox.clone())),
+    )
+    .unwrap();
+    assert!(!again.replayed);
+    assert_eq!(again.answer.body["domain"], "acme-2");
 }
 
 #[test]
@@ -369,11 +379,11 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
         tenant.account_id
     ));
     assert!(matches!(
-        block_on(plane.at(T0 + 30).idempotent(&tenant, &stuck, created)),
+        block_on(plane.at(T0 + 59).idempotent(&tenant, &stuck, created)),
         Err(Error::Conflict(_))
     ));
     assert!(
-        !block_on(plane.at(T0 + 61).idempotent(&tenant, &stuck, created))
+        !block_on(plane.at(T0 + 60).idempotent(&tenant, &stuck, created))
             .unwrap()
             .replayed
     );
