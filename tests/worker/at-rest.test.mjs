@@ -3,22 +3,15 @@
 // client secret.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
+import { files } from "../support/files.mjs";
 import { base32Decode, codeAtStep, currentStep } from "../support/totp.mjs";
 
 const state = await mkdtemp(join(tmpdir(), "totp-at-rest-"));
 after(() => rm(state, { recursive: true, force: true }));
-
-async function* files(dir) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
-  }
-}
 
 test("no secret in the persisted D1, KV and object files or in the logs", async () => {
   const logs = [];

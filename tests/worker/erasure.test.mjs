@@ -4,22 +4,15 @@
 // only ever written sealed, the email only as a keyed hash).
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
+import { files } from "../support/files.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
 const state = await mkdtemp(join(tmpdir(), "totp-erasure-"));
 after(() => rm(state, { recursive: true, force: true }));
-
-async function* files(dir) {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
-  }
-}
 
 test("a deleted user leaves only an audit event by id, and nothing readable in the object's files", async () => {
   const logs = [];

@@ -1,0 +1,205 @@
+//! Factors (with a pending re-enrollment beside the active secret) and recovery codes.
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::keys::sealed_key_id;
+use crate::sql::{Count, Sql, Statement, blob, unblob};
+use crate::stmt;
+
+use super::{algorithm, corrupt, digits, method};
+
+#[derive(Deserialize)]
+struct FactorRow {
+    user_id: String,
+    generation: u32,
+    status: String,
+    method: String,
+    sealed_secret: String,
+    algorithm: String,
+    digits: u32,
+    period: u64,
+    last_step: Option<u64>,
+    failures: u32,
+    locked_until: u64,
+    enrollments: u32,
+    recovery_used_at: Option<u64>,
+    reenrollment_required: u64,
+    pending_method: Option<String>,
+    pending_sealed_secret: Option<String>,
+    pending_algorithm: Option<String>,
+    pending_digits: Option<u32>,
+    pending_period: Option<u64>,
+}
+
+impl TryFrom<FactorRow> for Factor {
+    type Error = Error;
+    fn try_from(row: FactorRow) -> Result<Self> {
+        let pending = match (
+            row.pending_method,
+            row.pending_sealed_secret,
+            row.pending_algorithm,
+            row.pending_digits,
+            row.pending_period,
+        ) {
+            (Some(m), Some(sealed), Some(a), Some(d), Some(period)) => Some(Enrollment {
+                method: method(&m)?,
+                sealed_secret: unblob(&sealed)?,
+                algorithm: algorithm(&a)?,
+                digits: digits(d)?,
+                period,
+            }),
+            (None, None, None, None, None) => None,
+            _ => return Err(corrupt("pending enrollment")),
+        };
+        Ok(Self {
+            user_id: row.user_id,
+            generation: row.generation,
+            status: FactorStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            enrollment: Enrollment {
+                method: method(&row.method)?,
+                sealed_secret: unblob(&row.sealed_secret)?,
+                algorithm: algorithm(&row.algorithm)?,
+                digits: digits(row.digits)?,
+                period: row.period,
+            },
+            pending,
+            last_step: row.last_step,
+            failures: row.failures,
+            locked_until: row.locked_until,
+            enrollments: row.enrollments,
+            recovery_used_at: row.recovery_used_at,
+            reenrollment_required: row.reenrollment_required != 0,
+        })
+    }
+}
+
+const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
+    digits, period, last_step, failures, locked_until, enrollments, recovery_used_at, \
+    reenrollment_required, pending_method, pending_sealed_secret, pending_algorithm, \
+    pending_digits, pending_period";
+
+/// The user's factor.
+pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
+    let query = stmt!(
+        format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = ?1"),
+        user_id
+    );
+    sql.row::<FactorRow>(&query)?
+        .map(Factor::try_from)
+        .transpose()
+}
+
+/// Writes a factor, creating it or updating it in place.
+pub fn save_factor(f: &Factor) -> Statement {
+    let e = &f.enrollment;
+    let p = f.pending.as_ref();
+    stmt!(
+        format!(
+            "INSERT INTO factors ({FACTOR_COLUMNS}, key_id, pending_key_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+               ?17, ?18, ?19, ?20, ?21) \
+             ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
+               sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, last_step = ?9, \
+               failures = ?10, locked_until = ?11, enrollments = ?12, recovery_used_at = ?13, \
+               reenrollment_required = ?14, pending_method = ?15, \
+               pending_sealed_secret = ?16, pending_algorithm = ?17, pending_digits = ?18, \
+               pending_period = ?19, key_id = ?20, pending_key_id = ?21"
+        ),
+        &f.user_id,
+        f.generation,
+        f.status.as_str(),
+        e.method.as_str(),
+        blob(&e.sealed_secret),
+        e.algorithm.as_str(),
+        e.digits.count() as u32,
+        e.period,
+        f.last_step,
+        f.failures,
+        f.locked_until,
+        f.enrollments,
+        f.recovery_used_at,
+        f.reenrollment_required,
+        p.map(|p| p.method.as_str()),
+        p.map(|p| blob(&p.sealed_secret)),
+        p.map(|p| p.algorithm.as_str()),
+        p.map(|p| p.digits.count() as u32),
+        p.map(|p| p.period),
+        sealed_key_id(&e.sealed_secret).unwrap_or_default(),
+        p.map(|p| sealed_key_id(&p.sealed_secret).unwrap_or_default())
+    )
+}
+
+/// Up to `limit` factors with a secret (active or pending) sealed under another key than
+/// `key_id`.
+pub fn factors_sealed_under_other_keys(
+    sql: &impl Sql,
+    key_id: &str,
+    limit: u32,
+) -> Result<Vec<Factor>> {
+    let query = stmt!(
+        format!(
+            "SELECT {FACTOR_COLUMNS} FROM factors WHERE key_id != ?1 OR pending_key_id != ?1 \
+             LIMIT ?2"
+        ),
+        key_id,
+        limit
+    );
+    let rows: Vec<FactorRow> = sql.rows(&query)?;
+    rows.into_iter().map(Factor::try_from).collect()
+}
+
+/// Whether the user has an unused recovery code with this hash.
+pub fn recovery_code_unused(sql: &impl Sql, user_id: &str, hash: &[u8]) -> Result<bool> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM recovery_codes \
+         WHERE hash = ?1 AND user_id = ?2 AND used_at IS NULL",
+        blob(hash),
+        user_id
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// Marks a recovery code as used.
+pub fn spend_recovery_code(user_id: &str, hash: &[u8], now: u64) -> Statement {
+    stmt!(
+        "UPDATE recovery_codes SET used_at = ?3 WHERE hash = ?1 AND user_id = ?2",
+        blob(hash),
+        user_id,
+        now
+    )
+}
+
+/// Deletes the user's factor with its recovery codes and challenges.
+pub fn delete_factor(user_id: &str) -> Vec<Statement> {
+    ["factors", "recovery_codes", "challenges"]
+        .into_iter()
+        .map(|table| stmt!(format!("DELETE FROM {table} WHERE user_id = ?1"), user_id))
+        .collect()
+}
+
+/// Replaces all of the user's recovery codes with these hashes.
+pub fn replace_recovery_codes(user_id: &str, hashes: &[[u8; 32]]) -> Vec<Statement> {
+    let mut writes = vec![stmt!(
+        "DELETE FROM recovery_codes WHERE user_id = ?1",
+        user_id
+    )];
+    writes.extend(hashes.iter().map(|hash| {
+        stmt!(
+            "INSERT INTO recovery_codes (hash, user_id) VALUES (?1, ?2)",
+            blob(hash),
+            user_id
+        )
+    }));
+    writes
+}
+
+/// The user's unused recovery codes.
+pub fn recovery_codes_left(sql: &impl Sql, user_id: &str) -> Result<u32> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+        user_id
+    );
+    Ok(sql.row::<Count>(&query)?.map_or(0, |row| row.count as u32))
+}

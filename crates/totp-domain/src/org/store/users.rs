@@ -1,0 +1,156 @@
+//! Users: the profile sealed, the email only as its keyed hash.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::keys::sealed_key_id;
+use crate::model::{PageRequest, Profile};
+use crate::sql::{Count, Sql, Statement, blob};
+use crate::stmt;
+
+use super::count;
+/// A user as stored: every personal field sealed in `profile` (see [`ProfileRecord`]), the email
+/// present only as its keyed hash `email_key`. `profile` is null only in rows written before
+/// schema version 4, until the object seals them (`legacy_profiles`).
+#[derive(Deserialize)]
+pub struct StoredUser {
+    /// The user's id.
+    pub id: String,
+    /// The sealed [`ProfileRecord`], as base64.
+    pub profile: Option<String>,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+/// The form a profile is sealed in.
+#[derive(Serialize, Deserialize)]
+pub struct ProfileRecord {
+    email: String,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    phone_number: Option<String>,
+}
+
+impl From<&Profile> for ProfileRecord {
+    fn from(p: &Profile) -> Self {
+        Self {
+            email: p.email.clone(),
+            given_name: p.given_name.clone(),
+            family_name: p.family_name.clone(),
+            phone_number: p.phone_number.clone(),
+        }
+    }
+}
+
+impl From<ProfileRecord> for Profile {
+    fn from(r: ProfileRecord) -> Self {
+        Self {
+            email: r.email,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            phone_number: r.phone_number,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, profile, created_at";
+
+/// The user with this id, or else this email (by its keyed hash).
+pub fn user(sql: &impl Sql, id: &str, email_key: &[u8]) -> Result<Option<StoredUser>> {
+    let query = stmt!(
+        format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key = ?2 \
+             ORDER BY id = ?1 DESC LIMIT 1"
+        ),
+        id,
+        blob(email_key)
+    );
+    sql.row(&query)
+}
+
+/// Whether an email (by its keyed hash) is taken.
+pub fn email_taken(sql: &impl Sql, email_key: &[u8]) -> Result<bool> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM users WHERE email_key = ?1",
+        blob(email_key)
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// A page of users, oldest first, and their total.
+pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<StoredUser>, u64)> {
+    let query = stmt!(
+        format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"),
+        page.per_page,
+        page.offset()
+    );
+    let rows = sql.rows(&query)?;
+    let total = count(sql, "SELECT count(*) AS count FROM users")?;
+    Ok((rows, total))
+}
+
+/// Inserts a user whose profile is sealed as `profile`.
+pub fn insert_user(id: &str, profile: &[u8], email_key: &[u8], created_at: u64) -> Statement {
+    stmt!(
+        "INSERT INTO users (id, email, email_key, profile, profile_key_id, created_at) \
+         VALUES (?1, '', ?2, ?3, ?4, ?5)",
+        id,
+        blob(email_key),
+        blob(profile),
+        sealed_key_id(profile).unwrap_or_default(),
+        created_at
+    )
+}
+
+/// Writes a user's sealed profile and email hash in place; the clear columns of schema
+/// version 1 are emptied.
+pub fn update_user(id: &str, profile: &[u8], email_key: &[u8]) -> Statement {
+    stmt!(
+        "UPDATE users SET profile = ?2, profile_key_id = ?3, email_key = ?4, email = '', \
+         given_name = NULL, family_name = NULL, phone_number = NULL WHERE id = ?1",
+        id,
+        blob(profile),
+        sealed_key_id(profile).unwrap_or_default(),
+        blob(email_key)
+    )
+}
+
+/// Deletes a user's row (its factor goes with [`delete_factor`]).
+pub fn delete_user(id: &str) -> Statement {
+    stmt!("DELETE FROM users WHERE id = ?1", id)
+}
+
+/// Up to `limit` users whose profile is sealed under another key than `key_id`.
+pub fn users_sealed_under_other_keys(
+    sql: &impl Sql,
+    key_id: &str,
+    limit: u32,
+) -> Result<Vec<StoredUser>> {
+    let query = stmt!(
+        format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE profile_key_id != ?1 AND profile IS NOT NULL \
+             LIMIT ?2"
+        ),
+        key_id,
+        limit
+    );
+    sql.rows(&query)
+}
+
+/// A row written before schema version 4, with its personal fields in clear.
+#[derive(Deserialize)]
+pub struct LegacyUser {
+    /// The user's id.
+    pub id: String,
+    /// The clear fields.
+    #[serde(flatten)]
+    pub record: ProfileRecord,
+}
+
+/// The rows whose profile is not sealed yet.
+pub fn legacy_profiles(sql: &impl Sql) -> Result<Vec<LegacyUser>> {
+    let query = stmt!(
+        "SELECT id, email, given_name, family_name, phone_number FROM users WHERE profile IS NULL"
+    );
+    sql.rows(&query)
+}
