@@ -2,18 +2,19 @@
 //! control plane answers from D1 (through caches); everything under an organization is one
 //! call into that organization's object.
 
+mod auth;
 mod body;
+mod commands;
 mod routes;
 
 use serde_json::json;
-use subtle::ConstantTimeEq;
 use totp_domain::control::Control;
 use totp_domain::error::{Error, Result};
-use totp_domain::idempotency::{self, Answer, IdempotentRequest, Outcome};
+use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::{Organization, Tenant};
 use totp_domain::new_id;
-use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, ResealReport};
+use totp_domain::org::ResealReport;
 use worker::{Context, Env, Request, Response, event};
 
 use crate::clock;
@@ -22,7 +23,9 @@ use crate::org_object::{self, OrgCommand};
 use crate::secrets::keys;
 use crate::wire::bodies::{api_key_body, organization_body};
 use crate::wire::respond;
+use auth::{bearer, operator};
 use body::Input;
+use commands::{idempotency, org_command};
 use routes::{OperatorRoute, OrgRoute, Route, TenantRoute, allowed_methods, route};
 
 /// The API's own OpenAPI 3.1 document; tests check real responses against it.
@@ -327,145 +330,4 @@ async fn tenant_route(
             .await
         }
     }
-}
-
-/// The object's operation for a route under `/api/v2/org/{org_domain}/`, its input checked
-/// for shape here (values are checked by the domain, in the object).
-fn org_command(route: OrgRoute<'_>, input: &Input) -> Result<OrgCommand> {
-    let command = match route {
-        OrgRoute::CreateUser => OrgCommand::CreateUser {
-            user: profile(input)?,
-        },
-        OrgRoute::UpdateUser(id) => OrgCommand::UpdateUser {
-            id: id.to_owned(),
-            update: profile(input)?,
-        },
-        OrgRoute::Users => OrgCommand::Users {
-            page: input.page()?,
-        },
-        OrgRoute::User(id) => OrgCommand::User { id: id.to_owned() },
-        OrgRoute::Connection => OrgCommand::Connection,
-        OrgRoute::UpdateConnection => OrgCommand::UpdateConnection {
-            update: ConnectionUpdate {
-                active: input.boolean("active")?,
-                method: input.text("method")?,
-                algorithm: input.text("algorithm")?,
-                digits: input.number("digits")?,
-                period: input.number("period")?,
-                skew: input.number("skew")?,
-                issuer: input.text("issuer")?,
-                max_attempts: input.number("max_attempts")?,
-            },
-        },
-        OrgRoute::Enroll => OrgCommand::Enroll {
-            force: input.boolean("force_enroll")?.unwrap_or(false),
-            user_id: required(input, "user_id")?,
-        },
-        OrgRoute::ValidateEnrollment(user) => OrgCommand::ValidateEnrollment {
-            user_id: user.to_owned(),
-            code: required(input, "code")?,
-        },
-        OrgRoute::DeleteUser(id) => OrgCommand::DeleteUser { id: id.to_owned() },
-        OrgRoute::DeleteEnrollment(user) => OrgCommand::DeleteEnrollment {
-            user_id: user.to_owned(),
-        },
-        OrgRoute::RegenerateRecoveryCodes(user) => OrgCommand::RegenerateRecoveryCodes {
-            user_id: user.to_owned(),
-            code: required(input, "code")?,
-        },
-        OrgRoute::ImportFactors => OrgCommand::ImportFactors {
-            request: ImportRequest {
-                factors: input.parsed("factors", "must be a list of {user_id, otpauth_uri}")?,
-                issue_recovery_codes: input.boolean("issue_recovery_codes")?.unwrap_or(false),
-                replace: input.boolean("replace")?.unwrap_or(false),
-            },
-        },
-        OrgRoute::Challenge(user) => OrgCommand::CreateChallenge {
-            user_id: user.to_owned(),
-        },
-        OrgRoute::ValidateChallenge(user) => OrgCommand::ValidateChallenge {
-            user_id: user.to_owned(),
-            code: required(input, "code")?,
-        },
-        OrgRoute::AuditEvents => OrgCommand::AuditEvents {
-            page: input.page()?,
-        },
-    };
-    Ok(command)
-}
-
-/// A user's profile fields, under `profile` (as the guide sends them) or at the top level.
-fn profile(input: &Input) -> Result<NewUser> {
-    let field = |name: &'static str| -> Result<Option<String>> {
-        Ok(input
-            .text_at(name, &["profile", name])?
-            .or(input.text(name)?))
-    };
-    Ok(NewUser {
-        email: field("email")?,
-        given_name: field("given_name")?,
-        family_name: field("family_name")?,
-        phone_number: field("phone_number")?,
-    })
-}
-
-/// The `Idempotency-Key` of a tenant request: kept for the creating POSTs, refused on the
-/// routes that check a code (a replayed success would let one code succeed twice), and
-/// ignored elsewhere.
-fn idempotency(
-    request: &Request,
-    route: TenantRoute<'_>,
-    input: &Input,
-) -> Result<Option<IdempotentRequest>> {
-    let Some(key) = request.headers().get("idempotency-key").ok().flatten() else {
-        return Ok(None);
-    };
-    match route {
-        TenantRoute::CreateOrganization
-        | TenantRoute::Org(_, OrgRoute::CreateUser | OrgRoute::Enroll | OrgRoute::Challenge(_)) => {
-            let route = format!("{} {}", request.method(), request.path());
-            IdempotentRequest::new(&key, route, input.fingerprint()).map(Some)
-        }
-        TenantRoute::Org(
-            _,
-            OrgRoute::ValidateEnrollment(_)
-            | OrgRoute::ValidateChallenge(_)
-            | OrgRoute::RegenerateRecoveryCodes(_),
-        ) => Err(idempotency::refused_here()),
-        _ => Ok(None),
-    }
-}
-
-fn bearer(request: &Request) -> Result<String> {
-    let header = request
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    match header.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(token.trim().to_owned())
-        }
-        _ => Err(Error::Unauthorized("a bearer access token is required")),
-    }
-}
-
-/// Operator routes need `Authorization: Bearer <OPERATOR_TOKEN>`, compared in constant time.
-fn operator(request: &Request, env: &Env) -> Result<()> {
-    let expected = env
-        .secret("OPERATOR_TOKEN")
-        .map(|value| value.to_string())
-        .map_err(|_| {
-            Error::Forbidden("operator routes are disabled: OPERATOR_TOKEN is not set".into())
-        })?;
-    let presented = bearer(request)?;
-    let equal = presented.len() == expected.len()
-        && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()));
-    if !equal || expected.len() < 16 {
-        return Err(Error::Unauthorized("invalid operator token"));
-    }
-    Ok(())
 }

@@ -63,14 +63,63 @@ pub enum OrgRoute<'a> {
 
 impl Route<'_> {
     /// The operation's name for logs, never its arguments (paths carry emails and ids).
-    pub fn name(&self) -> String {
-        let debug = match self {
-            Self::Operator(route) => format!("{route:?}"),
-            Self::Tenant(TenantRoute::Org(_, route)) => format!("{route:?}"),
-            Self::Tenant(route) => format!("{route:?}"),
-            other => format!("{other:?}"),
-        };
-        debug.split('(').next().unwrap_or_default().to_owned()
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Health => "Health",
+            Self::ObjectHealth => "ObjectHealth",
+            Self::OpenApi => "OpenApi",
+            Self::Token => "Token",
+            Self::Operator(route) => route.name(),
+            Self::Tenant(TenantRoute::Org(_, route)) => route.name(),
+            Self::Tenant(route) => route.name(),
+        }
+    }
+}
+
+impl OperatorRoute<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::CreateAccount => "CreateAccount",
+            Self::Account(_) => "Account",
+            Self::CreateApiKey(_) => "CreateApiKey",
+            Self::ApiKeys(_) => "ApiKeys",
+            Self::RevokeApiKey(..) => "RevokeApiKey",
+            Self::Reseal => "Reseal",
+            Self::Export(_) => "Export",
+        }
+    }
+}
+
+impl TenantRoute<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::CreateOrganization => "CreateOrganization",
+            Self::Organizations => "Organizations",
+            Self::Organization(_) => "Organization",
+            Self::Org(_, route) => route.name(),
+        }
+    }
+}
+
+impl OrgRoute<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::CreateUser => "CreateUser",
+            Self::Users => "Users",
+            Self::User(_) => "User",
+            Self::UpdateUser(_) => "UpdateUser",
+            Self::DeleteUser(_) => "DeleteUser",
+            Self::Connection => "Connection",
+            Self::UpdateConnection => "UpdateConnection",
+            Self::Enroll => "Enroll",
+            Self::ValidateEnrollment(_) => "ValidateEnrollment",
+            Self::DeleteEnrollment(_) => "DeleteEnrollment",
+            Self::RegenerateRecoveryCodes(_) => "RegenerateRecoveryCodes",
+            Self::ImportFactors => "ImportFactors",
+            Self::Challenge(_) => "Challenge",
+            Self::ValidateChallenge(_) => "ValidateChallenge",
+            Self::AuditEvents => "AuditEvents",
+        }
     }
 }
 

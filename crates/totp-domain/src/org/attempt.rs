@@ -13,6 +13,7 @@ use crate::lockout::LockoutPolicy;
 use crate::model::{Connection, Method};
 use crate::sql::{Sql, Statement};
 
+use super::audit::AuditKind;
 use super::store::Purpose;
 use super::{OrgService, store};
 
@@ -87,7 +88,7 @@ impl<S: Sql> OrgService<'_, S> {
                     && factor.use_recovery(self.now);
                 if spent {
                     writes.push(store::spend_recovery_code(&user_id, hash, self.now));
-                    writes.push(self.audit("recovery_code.used", user, None));
+                    writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
                 }
                 spent
             }
@@ -109,8 +110,8 @@ impl<S: Sql> OrgService<'_, S> {
                     }
                 });
                 let event = match kind {
-                    AttemptKind::Enrollment => Some("enrollment.validated"),
-                    AttemptKind::Challenge => Some("validation.succeeded"),
+                    AttemptKind::Enrollment => Some(AuditKind::EnrollmentValidated),
+                    AttemptKind::Challenge => Some(AuditKind::ValidationSucceeded),
                     // The change it proves is audited by the caller.
                     AttemptKind::Proof => None,
                 };
@@ -122,13 +123,13 @@ impl<S: Sql> OrgService<'_, S> {
         };
         if !accepted {
             writes.push(self.audit(
-                "validation.failed",
+                AuditKind::ValidationFailed,
                 user,
                 Some(format!("{failures} consecutive failures")),
             ));
             if policy.locked_until(failures, self.now).is_some() {
                 writes.push(self.audit(
-                    "factor.locked",
+                    AuditKind::FactorLocked,
                     user,
                     Some(format!("after {failures} failures")),
                 ));

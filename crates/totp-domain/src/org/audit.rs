@@ -6,18 +6,70 @@ use crate::sql::{Sql, Statement};
 
 use super::{OrgService, store};
 
+/// What an audit event records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditKind {
+    /// The TOTP connection changed.
+    ConnectionUpdated,
+    /// A profile changed (the detail names the fields, never their values).
+    UserUpdated,
+    /// A user was deleted (named by id only).
+    UserDeleted,
+    /// A secret was enrolled (`standard` or `forced`).
+    EnrollmentCreated,
+    /// An enrollment's first code was accepted.
+    EnrollmentValidated,
+    /// A user's factor was removed.
+    EnrollmentDeleted,
+    /// A factor was imported from an otpauth URI.
+    FactorImported,
+    /// A challenge was opened.
+    ChallengeCreated,
+    /// A challenge's code was accepted.
+    ValidationSucceeded,
+    /// A code was refused (the detail counts consecutive failures).
+    ValidationFailed,
+    /// Failures reached a backoff or the hard lock.
+    FactorLocked,
+    /// A recovery code was spent.
+    RecoveryCodeUsed,
+    /// A new set of recovery codes replaced the old one.
+    RecoveryCodesRegenerated,
+}
+
+impl AuditKind {
+    /// The name stored and answered, e.g. `enrollment.created`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ConnectionUpdated => "connection.updated",
+            Self::UserUpdated => "user.updated",
+            Self::UserDeleted => "user.deleted",
+            Self::EnrollmentCreated => "enrollment.created",
+            Self::EnrollmentValidated => "enrollment.validated",
+            Self::EnrollmentDeleted => "enrollment.deleted",
+            Self::FactorImported => "factor.imported",
+            Self::ChallengeCreated => "challenge.created",
+            Self::ValidationSucceeded => "validation.succeeded",
+            Self::ValidationFailed => "validation.failed",
+            Self::FactorLocked => "factor.locked",
+            Self::RecoveryCodeUsed => "recovery_code.used",
+            Self::RecoveryCodesRegenerated => "recovery_codes.regenerated",
+        }
+    }
+}
+
 impl<S: Sql> OrgService<'_, S> {
     /// The write that records an event, to commit with the change it describes. Callers pass
     /// only non-secret details.
     pub(super) fn audit(
         &self,
-        event: &str,
+        kind: AuditKind,
         user_id: Option<&str>,
         detail: Option<String>,
     ) -> Statement {
         store::append_audit(&AuditEvent {
             at: self.now,
-            event: event.to_owned(),
+            event: kind.as_str().to_owned(),
             user_id: user_id.map(str::to_owned),
             detail,
         })

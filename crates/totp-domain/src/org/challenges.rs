@@ -9,6 +9,7 @@ use crate::new_id;
 use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult, code_expiry};
+use super::audit::AuditKind;
 use super::store::{NewChallenge, Purpose};
 use super::{OrgService, store};
 
@@ -63,7 +64,7 @@ impl<S: Sql> OrgService<'_, S> {
                 (None, expires_at, writes)
             }
         };
-        writes.push(self.audit("challenge.created", Some(&factor.user_id), None));
+        writes.push(self.audit(AuditKind::ChallengeCreated, Some(&factor.user_id), None));
         self.sql.commit(writes)?;
         Ok(ChallengeCreated {
             recovery_codes_remaining: store::recovery_codes_left(self.sql, &factor.user_id)?,

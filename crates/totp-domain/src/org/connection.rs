@@ -8,6 +8,7 @@ use crate::model::{Connection, Method, Organization};
 use crate::sql::Sql;
 use crate::validate;
 
+use super::audit::AuditKind;
 use super::{OrgService, store};
 
 /// Fields to change, as received; absent ones keep their value.
@@ -114,7 +115,7 @@ impl<S: Sql> OrgService<'_, S> {
         let detail = format!("{state}, method {}", connection.method.as_str());
         self.sql.commit(vec![
             store::save_connection(&connection),
-            self.audit("connection.updated", None, Some(detail)),
+            self.audit(AuditKind::ConnectionUpdated, None, Some(detail)),
         ])?;
         Ok(connection)
     }

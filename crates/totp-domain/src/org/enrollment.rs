@@ -11,6 +11,7 @@ use crate::new_id;
 use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult};
+use super::audit::AuditKind;
 use super::recovery_codes::RECOVERY_CODES;
 use super::store::Purpose;
 use super::{OrgService, store};
@@ -127,7 +128,11 @@ impl<S: Sql> OrgService<'_, S> {
             }
         }
         let detail = if force { "forced" } else { "standard" };
-        writes.push(self.audit("enrollment.created", Some(&user.id), Some(detail.into())));
+        writes.push(self.audit(
+            AuditKind::EnrollmentCreated,
+            Some(&user.id),
+            Some(detail.into()),
+        ));
         self.sql.commit(writes)?;
         Ok(created)
     }
@@ -161,7 +166,7 @@ impl<S: Sql> OrgService<'_, S> {
             return Err(Error::NotFound("the user is not enrolled"));
         }
         let mut writes = store::delete_factor(&user);
-        writes.push(self.audit("enrollment.deleted", Some(&user), None));
+        writes.push(self.audit(AuditKind::EnrollmentDeleted, Some(&user), None));
         self.sql.commit(writes)
     }
 }

@@ -11,6 +11,7 @@ use crate::factor::{Enrollment, Factor, FactorStatus};
 use crate::model::Method;
 use crate::sql::Sql;
 
+use super::audit::AuditKind;
 use super::connection::PERIODS;
 use super::{OrgService, store};
 
@@ -179,7 +180,7 @@ impl<S: Sql> OrgService<'_, S> {
             (false, true) => "with recovery codes",
             (false, false) => "without recovery codes",
         };
-        writes.push(self.audit("factor.imported", Some(&user), Some(detail.into())));
+        writes.push(self.audit(AuditKind::FactorImported, Some(&user), Some(detail.into())));
         self.sql.commit(writes)?;
         Ok(Ok((user, recovery_codes)))
     }

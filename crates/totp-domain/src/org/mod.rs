@@ -18,6 +18,7 @@ pub mod store;
 mod users;
 
 pub use attempt::ValidationResult;
+pub use audit::AuditKind;
 pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;
 pub use enrollment::EnrollmentCreated;

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::sql::{Sql, Statement};
 
 use super::attempt::{AttemptKind, ValidationResult};
+use super::audit::AuditKind;
 use super::{OrgService, store};
 
 /// Recovery codes per set.
@@ -62,7 +63,11 @@ impl<S: Sql> OrgService<'_, S> {
         let factor = self.active_factor(user_id)?;
         let set = self.recovery_set(&factor.user_id)?;
         let mut on_success = set.writes;
-        on_success.push(self.audit("recovery_codes.regenerated", Some(&factor.user_id), None));
+        on_success.push(self.audit(
+            AuditKind::RecoveryCodesRegenerated,
+            Some(&factor.user_id),
+            None,
+        ));
         let result = self.attempt(&connection, factor, code, AttemptKind::Proof, on_success)?;
         Ok(RecoveryCodesRegenerated {
             recovery_codes: result.success.then_some(set.codes),

@@ -10,6 +10,7 @@ use crate::sql::{Sql, unblob};
 use crate::{new_id, validate};
 use zeroize::Zeroizing;
 
+use super::audit::AuditKind;
 use super::{OrgService, store};
 
 /// A user to create, as received.
@@ -119,7 +120,11 @@ impl<S: Sql> OrgService<'_, S> {
             let sealed = self.seal_profile(&user.id, &user.profile)?;
             self.sql.commit(vec![
                 store::update_user(&user.id, &sealed, &email_key),
-                self.audit("user.updated", Some(&user.id), Some(changed.join(", "))),
+                self.audit(
+                    AuditKind::UserUpdated,
+                    Some(&user.id),
+                    Some(changed.join(", ")),
+                ),
             ])?;
         }
         Ok(user)
@@ -133,7 +138,7 @@ impl<S: Sql> OrgService<'_, S> {
         let mut writes = store::delete_factor(&user);
         writes.push(store::forget_answers_about(&user));
         writes.push(store::delete_user(&user));
-        writes.push(self.audit("user.deleted", Some(&user), None));
+        writes.push(self.audit(AuditKind::UserDeleted, Some(&user), None));
         self.sql.commit(writes)
     }
 

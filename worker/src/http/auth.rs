@@ -1,0 +1,39 @@
+//! Credentials: a tenant's bearer token, and the operator's token compared in constant time.
+
+use subtle::ConstantTimeEq;
+use totp_domain::error::{Error, Result};
+use worker::{Env, Request};
+
+pub(super) fn bearer(request: &Request) -> Result<String> {
+    let header = request
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    match header.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(Error::Unauthorized("a bearer access token is required")),
+    }
+}
+
+/// Operator routes need `Authorization: Bearer <OPERATOR_TOKEN>`, compared in constant time.
+pub(super) fn operator(request: &Request, env: &Env) -> Result<()> {
+    let expected = env
+        .secret("OPERATOR_TOKEN")
+        .map(|value| value.to_string())
+        .map_err(|_| {
+            Error::Forbidden("operator routes are disabled: OPERATOR_TOKEN is not set".into())
+        })?;
+    let presented = bearer(request)?;
+    let equal = presented.len() == expected.len()
+        && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()));
+    if !equal || expected.len() < 16 {
+        return Err(Error::Unauthorized("invalid operator token"));
+    }
+    Ok(())
+}
