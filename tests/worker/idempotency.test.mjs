@@ -7,8 +7,9 @@ import { startApi } from "../support/api.mjs";
 
 const T0 = 1_900_000_000;
 let api, keys, org;
+const logs = [];
 before(async () => {
-  api = await startApi({ testClock: true });
+  api = await startApi({ testClock: true, onLog: (chunk) => logs.push(chunk.toString()) });
   api.now = T0;
   keys = await api.bootstrap("idem-co");
   org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Idem" } })).body.domain;
@@ -112,4 +113,10 @@ test("an SMS challenge retried with its key hands out the same code, which works
   const check = (code) => api.call("POST", `/api/v2/org/${sms}/totp-challenge/validation/${user}`, { json: { code } });
   assert.equal((await check(first.body.code)).body.success, true);
   assert.equal((await check(first.body.code)).body.success, false);
+});
+
+test("every kept answer scheduled its deletion: no alarm failed to be set", () => {
+  const text = logs.join("");
+  assert.match(text, / Enroll 201 /, "the Worker's request lines were captured");
+  assert.doesNotMatch(text, /expiry failed|deleting expired answers failed/);
 });

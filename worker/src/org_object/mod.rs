@@ -14,9 +14,11 @@ use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
 use totp_domain::org::OrgService;
+use totp_domain::org::idempotency::forget_expired_answers;
 use worker::wasm_bindgen;
 use worker::{
-    DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, durable_object,
+    Date, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, Storage,
+    durable_object,
 };
 
 pub use command::{OrgCall, OrgCommand};
@@ -36,6 +38,8 @@ const REQUEST_ID: &str = "x-request-id";
 #[durable_object]
 pub struct OrgObject {
     sql: ObjectSql,
+    /// For the alarm that deletes expired idempotency answers.
+    storage: Storage,
     keys: Result<Keys>,
     /// Whether the schema is current and the connection exists (checked once per instance).
     opened: Cell<bool>,
@@ -44,12 +48,14 @@ pub struct OrgObject {
 impl DurableObject for OrgObject {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
+        let alarms = state.storage();
         let storage = state
             ._inner()
             .storage()
             .map_or(wasm_bindgen::JsValue::NULL, Into::into);
         Self {
             sql: ObjectSql::new(sql, storage),
+            storage: alarms,
             keys: keys(&env),
             opened: Cell::new(false),
         }
@@ -64,18 +70,50 @@ impl DurableObject for OrgObject {
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
         let text = request.text().await;
         let now = clock::now(&request);
-        let outcome = text
+        let call = text
             .map_err(Error::internal)
-            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable))
-            .and_then(|call| self.serve(call, now));
+            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable));
+        let keyed = call.as_ref().is_ok_and(|call| call.idempotency.is_some());
+        let outcome = call.and_then(|call| self.serve(call, now));
+        if keyed && outcome.is_ok() {
+            // After the change committed: only the answer's deletion is scheduled here.
+            if let Err(error) = self.schedule_expiry(now).await {
+                worker::console_error!("{request_id} scheduling answer expiry failed: {error}");
+            }
+        }
         match outcome {
             Ok(outcome) => respond::outcome(&outcome),
             Err(error) => respond::error(&error, &request_id, false),
         }
     }
+
+    /// Deletes the idempotency answers kept longer than 24 hours, and wakes again for the next.
+    async fn alarm(&self) -> worker::Result<Response> {
+        let now = Date::now().as_millis() / 1000;
+        if let Err(error) = self.schedule_expiry(now).await {
+            worker::console_error!("deleting expired answers failed: {error}");
+        }
+        Response::empty()
+    }
 }
 
 impl OrgObject {
+    /// Forgets expired answers and, while some remain, keeps an alarm set for the oldest one's
+    /// expiry (an alarm already set is for an older answer or the same one).
+    async fn schedule_expiry(&self, now: u64) -> Result<()> {
+        let Some(seconds) = forget_expired_answers(&self.sql, now)? else {
+            return Ok(());
+        };
+        let set = self.storage.get_alarm().await.map_err(Error::internal)?;
+        if set.is_none() {
+            self.storage
+                .set_alarm(std::time::Duration::from_secs(seconds))
+                .await
+                .map_err(Error::internal)?;
+        }
+        Ok(())
+    }
+
     fn serve(&self, call: OrgCall, now: u64) -> Result<Outcome> {
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
         let api = OrgService::new(&self.sql, keys, &call.organization, now);

@@ -1,12 +1,22 @@
 //! Idempotent creating requests inside one organization. The object runs one call at a time
 //! and this runs without an await, so a retry never overlaps the first request here: it finds
-//! the kept answer. Kept answers are sealed and forgotten after [`RETENTION`].
+//! the kept answer. Kept answers are sealed and deleted once [`RETENTION`] has passed: by the
+//! next keyed request, and by the object's alarm, set for the oldest one's expiry.
 
 use crate::error::{Error, Result};
 use crate::idempotency::{Answer, IdempotentRequest, Outcome, RETENTION, mismatch};
 use crate::sql::{Sql, unblob};
 
 use super::{OrgService, store};
+
+/// Deletes the answers kept longer than [`RETENTION`] at `now`; the seconds until the next one
+/// expires, if any remains.
+pub fn forget_expired_answers(sql: &impl Sql, now: u64) -> Result<Option<u64>> {
+    sql.commit(vec![store::forget_answers_before(
+        now.saturating_sub(RETENTION),
+    )])?;
+    Ok(store::oldest_answer(sql)?.map(|oldest| (oldest + RETENTION + 1).saturating_sub(now)))
+}
 
 impl<S: Sql> OrgService<'_, S> {
     /// Replays the answer kept for `request`, or runs `run` and keeps its answer if it
@@ -16,9 +26,7 @@ impl<S: Sql> OrgService<'_, S> {
         request: &IdempotentRequest,
         run: impl FnOnce() -> Result<Answer>,
     ) -> Result<Outcome> {
-        self.sql.commit(vec![store::forget_answers_before(
-            self.now.saturating_sub(RETENTION),
-        )])?;
+        forget_expired_answers(self.sql, self.now)?;
         if let Some(kept) = store::kept_answer(self.sql, &request.key, &request.route)? {
             if kept.fingerprint != request.fingerprint {
                 return Err(mismatch());

@@ -8,7 +8,7 @@ mod audit;
 mod challenges;
 mod connection;
 mod enrollment;
-mod idempotency;
+pub mod idempotency;
 mod import;
 mod operate;
 mod recovery_codes;

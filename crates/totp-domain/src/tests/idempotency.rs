@@ -105,3 +105,39 @@ fn deleting_a_user_forgets_the_answers_about_them() {
     let kept = org.at(T0).export().unwrap().tables["idempotency"].clone();
     assert_eq!(kept.as_array().unwrap().len(), 0, "{kept}");
 }
+
+#[test]
+fn expired_answers_are_deleted_and_the_next_expiry_is_known() {
+    use crate::org::idempotency::forget_expired_answers;
+    let org = Org::new();
+    let create = |id: &str| {
+        let body = json!({ "id": id });
+        move || Ok(Answer { status: 201, body })
+    };
+    assert_eq!(forget_expired_answers(&org.db, T0).unwrap(), None);
+    org.at(T0)
+        .idempotent(&request("a", "POST /u", json!({})), create("a"))
+        .unwrap();
+    org.at(T0 + 100)
+        .idempotent(&request("b", "POST /u", json!({})), create("b"))
+        .unwrap();
+    assert_eq!(
+        forget_expired_answers(&org.db, T0 + 10).unwrap(),
+        Some(RETENTION + 1 - 10)
+    );
+    // At RETENTION the first is still kept (replayed); a second later it is gone.
+    assert_eq!(
+        forget_expired_answers(&org.db, T0 + RETENTION).unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        forget_expired_answers(&org.db, T0 + RETENTION + 1).unwrap(),
+        Some(100)
+    );
+    let kept = org.at(T0).export().unwrap().tables["idempotency"].clone();
+    assert_eq!(kept.as_array().unwrap().len(), 1);
+    assert_eq!(
+        forget_expired_answers(&org.db, T0 + RETENTION + 101).unwrap(),
+        None
+    );
+}

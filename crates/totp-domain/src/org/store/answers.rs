@@ -46,6 +46,19 @@ pub fn keep_answer(
     )
 }
 
+#[derive(Deserialize)]
+struct Oldest {
+    created_at: Option<u64>,
+}
+
+/// When the oldest kept answer was kept, if any is.
+pub fn oldest_answer(sql: &impl Sql) -> Result<Option<u64>> {
+    let oldest: Option<Oldest> = sql.row(&stmt!(
+        "SELECT min(created_at) AS created_at FROM idempotency"
+    ))?;
+    Ok(oldest.and_then(|row| row.created_at))
+}
+
 /// Forgets the answers kept before `before`.
 pub fn forget_answers_before(before: u64) -> Statement {
     stmt!("DELETE FROM idempotency WHERE created_at < ?1", before)
