@@ -140,6 +140,22 @@ test("every error has the one JSON shape", async () => {
   assert.equal(cases[1][0].headers.get("allow"), "GET, POST");
 });
 
+test("a method the router does not name is a 405 with Allow, never served as GET", async () => {
+  for (const [path, allow] of [["/health", "GET"], ["/api/v2/organizations", "GET, POST"]]) {
+    const answer = await api.call("QUERY", path);
+    assert.equal(answer.status, 405, `${path}: ${JSON.stringify(answer.body)}`);
+    assert.equal(answer.headers.get("allow"), allow);
+    assert.equal(answer.body.error, "method_not_allowed");
+  }
+  assert.equal((await api.call("QUERY", "/nope")).status, 404);
+});
+
+test("page is bounded as documented: up to 2^32 - 1", async () => {
+  assert.equal((await api.call("GET", "/api/v2/organizations?page=4294967295")).status, 200);
+  const beyond = await api.call("GET", "/api/v2/organizations?page=4294967296");
+  assert.deepEqual([beyond.status, beyond.body.error_description], [422, "page must be between 1 and 4294967295"]);
+});
+
 test("a connection keeps guessing expensive: period and skew outside their bounds are 422s naming the field", async () => {
   const { org } = await enrolledUser();
   const put = (json) => api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json });

@@ -248,7 +248,10 @@ impl Input {
             .number("per_page")?
             .unwrap_or(u64::from(PageRequest::DEFAULT_PER_PAGE));
         if !(1..=u64::from(u32::MAX)).contains(&page) {
-            return Err(Error::invalid("page", "must be at least 1"));
+            return Err(Error::invalid(
+                "page",
+                format!("must be between 1 and {}", u32::MAX),
+            ));
         }
         if !(1..=u64::from(PageRequest::MAX_PER_PAGE)).contains(&per_page) {
             return Err(Error::invalid(

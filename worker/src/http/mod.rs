@@ -48,7 +48,10 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let method = request.method();
     let oauth = segments == ["oauth", "token"];
 
-    let Some(route) = route(&method, &segments) else {
+    // workers-rs reads a method it has no name for (QUERY, say) as GET: only a method it
+    // names exactly is routed, any other is answered 405 (or 404) with what the path allows.
+    let named = request.inner().method() == method.as_ref();
+    let Some(route) = named.then(|| route(&method, &segments)).flatten() else {
         return respond::no_route(&allowed_methods(&segments));
     };
     if let Route::OpenApi = route {
