@@ -1,42 +1,71 @@
-//! What can go wrong in the domain, in terms the HTTP layer maps onto one JSON error shape.
+//! What can go wrong in the domain, stated as facts. Each message is written once, in the
+//! `Display` below, for API clients: none carries a secret or a code. Which HTTP status a
+//! fact becomes is the HTTP ring's decision, made in one place (`worker/src/wire/problem.rs`).
 
 use std::fmt;
 
-/// A domain failure. Messages are written for API clients and never carry secrets or codes.
+use crate::factor::MAX_ENROLLMENTS;
+
+/// A domain failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// The request is malformed (400).
-    BadRequest(String),
-    /// Missing or wrong credentials (401).
-    Unauthorized(&'static str),
-    /// Authenticated, but not allowed to do this now (403).
-    Forbidden(String),
-    /// No such resource (404).
-    NotFound(&'static str),
-    /// The resource is not in a state that allows this (409).
-    Conflict(String),
-    /// A field has an unacceptable value (422).
+    /// A field has an unacceptable value.
     Invalid {
         /// The offending field, as named on the wire.
         field: &'static str,
         /// What is wrong with it.
         message: String,
     },
-    /// Too many failed attempts; retry after this many seconds (429).
+    /// Another user of the organization has this email address.
+    EmailTaken,
+    /// An account with this domain exists already.
+    AccountExists,
+    /// Every suffix of an organization name's domain is in use.
+    OrganizationNamesExhausted,
+    /// The client id and secret do not name a live API key of the account.
+    InvalidClientCredentials,
+    /// The access token is malformed, forged, expired or its key revoked.
+    InvalidAccessToken,
+    /// No such record.
+    NotFound(Record),
+    /// The user has no factor.
+    NotEnrolled,
+    /// The user's only factor is not validated yet.
+    EnrollmentPending,
+    /// The enrollment is validated and nothing new is pending.
+    AlreadyValidated,
+    /// The organization's TOTP connection is switched off.
+    ConnectionInactive,
+    /// The user enrolled [`MAX_ENROLLMENTS`] times; only a forced enrollment may replace it.
+    EnrollmentLimit,
+    /// Too many failed attempts: the factor takes none for `retry_after` seconds.
     Throttled {
         /// Seconds until the next attempt is allowed.
         retry_after: u64,
     },
-    /// The body is larger than this many bytes (413).
-    PayloadTooLarge(usize),
-    /// The body's content type is not one the API reads (415).
-    UnsupportedMediaType,
-    /// A storage or platform failure; the detail is logged, never sent (500).
+    /// The factor is locked for good; only a forced enrollment opens it.
+    Locked,
+    /// A request with this `Idempotency-Key` is still running.
+    IdempotencyKeyInUse,
+    /// A storage or platform failure; the detail is logged, never sent.
     Internal(String),
 }
 
+/// The kinds of record a lookup may miss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// An operator's account, by domain.
+    Account,
+    /// An API key, by client id.
+    ApiKey,
+    /// An organization, by domain or id.
+    Organization,
+    /// A user, by id or email.
+    User,
+}
+
 impl Error {
-    /// A 422 naming `field`.
+    /// A field error naming `field`.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         Self::Invalid {
             field,
@@ -44,7 +73,16 @@ impl Error {
         }
     }
 
-    /// A 500 whose detail goes to the log only.
+    /// The request field the failure is about, if it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            Self::EmailTaken => Some("email"),
+            _ => None,
+        }
+    }
+
+    /// A failure whose detail goes to the log only.
     pub fn internal(detail: impl fmt::Display) -> Self {
         Self::Internal(detail.to_string())
     }
@@ -53,21 +91,38 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BadRequest(message) | Self::Forbidden(message) | Self::Conflict(message) => {
-                f.write_str(message)
-            }
-            Self::Unauthorized(message) | Self::NotFound(message) => f.write_str(message),
             Self::Invalid { field, message } => write!(f, "{field} {message}"),
-            Self::Throttled { retry_after } => {
-                write!(
-                    f,
-                    "too many failed attempts; retry in {retry_after} seconds"
-                )
+            Self::EmailTaken => f.write_str("email has already been taken"),
+            Self::AccountExists => f.write_str("an account with this domain already exists"),
+            Self::OrganizationNamesExhausted => {
+                f.write_str("too many organizations share this name")
             }
-            Self::PayloadTooLarge(limit) => write!(f, "the body is larger than {limit} bytes"),
-            Self::UnsupportedMediaType => f.write_str(
-                "send application/json, application/x-www-form-urlencoded or multipart/form-data",
+            Self::InvalidClientCredentials => f.write_str("invalid client credentials"),
+            Self::InvalidAccessToken => f.write_str("invalid or expired access token"),
+            Self::NotFound(Record::Account) => f.write_str("account not found"),
+            Self::NotFound(Record::ApiKey) => f.write_str("API key not found"),
+            Self::NotFound(Record::Organization) => f.write_str("organization not found"),
+            Self::NotFound(Record::User) => f.write_str("user not found"),
+            Self::NotEnrolled => f.write_str("the user is not enrolled"),
+            Self::EnrollmentPending => f.write_str("the user's enrollment is not validated yet"),
+            Self::AlreadyValidated => f.write_str("the enrollment is already validated"),
+            Self::ConnectionInactive => {
+                f.write_str("the TOTP connection of this organization is not active")
+            }
+            Self::EnrollmentLimit => write!(
+                f,
+                "the user has enrolled {MAX_ENROLLMENTS} times; verify the user and set force_enroll"
             ),
+            Self::Throttled { retry_after } => write!(
+                f,
+                "too many failed attempts; retry in {retry_after} seconds"
+            ),
+            Self::Locked => f.write_str(
+                "the factor is locked after too many failed attempts; force a new enrollment",
+            ),
+            Self::IdempotencyKeyInUse => {
+                f.write_str("a request with this Idempotency-Key is still running; retry later")
+            }
             Self::Internal(_) => f.write_str("internal error"),
         }
     }

@@ -42,7 +42,7 @@ pub struct Tenant {
 }
 
 /// A customer of the service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     /// Identifier.
     pub id: String,
@@ -90,7 +90,7 @@ pub struct Organization {
 }
 
 /// A user of an organization.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     /// Identifier.
     pub id: String,
@@ -101,7 +101,7 @@ pub struct User {
 }
 
 /// What is known of a user.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
     /// Email address, unique per organization regardless of case.
     pub email: String,
@@ -166,7 +166,7 @@ pub struct Connection {
 }
 
 /// An entry of an organization's audit trail. Never holds secrets or codes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
     /// Unix seconds.
     pub at: u64,

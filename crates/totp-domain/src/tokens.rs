@@ -60,7 +60,7 @@ pub fn issue(key: &[u8], claims: TokenClaims, now: u64) -> Result<String> {
 
 /// Verifies signature and expiry; any failure is the same 401, whatever its cause.
 pub fn verify(key: &[u8], token: &str, now: u64) -> Result<TokenClaims> {
-    let unauthorized = || Error::Unauthorized("invalid or expired access token");
+    let unauthorized = || Error::InvalidAccessToken;
     let untrusted = UntrustedToken::new(token).map_err(|_| unauthorized())?;
     let key = Hs256Key::new(key);
     let token = Hs256

@@ -1,7 +1,8 @@
 //! Credentials: a tenant's bearer token, and the operator's token compared in constant time.
 
+use super::Result;
+use crate::wire::problem::HttpError;
 use subtle::ConstantTimeEq;
-use totp_domain::error::{Error, Result};
 use worker::{Env, Request};
 
 pub(super) fn bearer(request: &Request) -> Result<String> {
@@ -17,7 +18,7 @@ pub(super) fn bearer(request: &Request) -> Result<String> {
         {
             Ok(token.trim().to_owned())
         }
-        _ => Err(Error::Unauthorized("a bearer access token is required")),
+        _ => Err(HttpError::BearerRequired),
     }
 }
 
@@ -26,14 +27,12 @@ pub(super) fn operator(request: &Request, env: &Env) -> Result<()> {
     let expected = env
         .secret("OPERATOR_TOKEN")
         .map(|value| value.to_string())
-        .map_err(|_| {
-            Error::Forbidden("operator routes are disabled: OPERATOR_TOKEN is not set".into())
-        })?;
+        .map_err(|_| HttpError::OperatorRoutesDisabled)?;
     let presented = bearer(request)?;
     let equal = presented.len() == expected.len()
         && bool::from(presented.as_bytes().ct_eq(expected.as_bytes()));
     if !equal || expected.len() < 16 {
-        return Err(Error::Unauthorized("invalid operator token"));
+        return Err(HttpError::InvalidOperatorToken);
     }
     Ok(())
 }

@@ -2,14 +2,13 @@
 //! command, its input checked for shape (values are checked by the domain, in the object), and
 //! the `Idempotency-Key` of a creating request.
 
-use totp_domain::error::Result;
 use totp_domain::idempotency::{self, IdempotentRequest};
 use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser};
 use worker::Request;
 
-use super::body::Input;
-use super::required;
+use super::input::Input;
 use super::routes::{OrgRoute, TenantRoute};
+use super::{Result, required};
 use crate::org_object::OrgCommand;
 
 /// The object's operation for a route under `/api/v2/org/{org_domain}/`, its input checked
@@ -107,14 +106,18 @@ pub(super) fn idempotency(
         TenantRoute::CreateOrganization
         | TenantRoute::Org(_, OrgRoute::CreateUser | OrgRoute::Enroll | OrgRoute::Challenge(_)) => {
             let route = format!("{} {}", request.method(), request.path());
-            IdempotentRequest::new(&key, route, input.fingerprint()).map(Some)
+            Ok(Some(IdempotentRequest::new(
+                &key,
+                route,
+                input.fingerprint(),
+            )?))
         }
         TenantRoute::Org(
             _,
             OrgRoute::ValidateEnrollment(_)
             | OrgRoute::ValidateChallenge(_)
             | OrgRoute::RegenerateRecoveryCodes(_),
-        ) => Err(idempotency::refused_here()),
+        ) => Err(idempotency::refused_here().into()),
         _ => Ok(None),
     }
 }

@@ -3,13 +3,12 @@
 //! call into that organization's object.
 
 mod auth;
-mod body;
 mod commands;
+mod input;
 mod routes;
 
-use serde_json::json;
 use totp_domain::control::Control;
-use totp_domain::error::{Error, Result};
+use totp_domain::error::Error;
 use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::{Organization, Tenant};
@@ -21,12 +20,15 @@ use crate::clock;
 use crate::control::{self, D1};
 use crate::org_object::{self, OrgCommand};
 use crate::secrets::keys;
-use crate::wire::bodies::{api_key_body, organization_body};
+use crate::wire::answers::{
+    AccountBody, ApiKeyBody, Health, List, OrganizationBody, Resealed, Revoked,
+};
+use crate::wire::problem::{self, HttpError};
 use crate::wire::respond;
 use auth::{bearer, operator};
-use body::Input;
 use commands::{idempotency, org_command};
-use routes::{OperatorRoute, OrgRoute, Route, TenantRoute, allowed_methods, route};
+use input::Input;
+use routes::{Operation, OperatorRoute, OrgRoute, Route, TenantRoute, allowed_methods, route};
 
 /// The API's own OpenAPI 3.1 document; tests check real responses against it.
 const OPENAPI: &str = include_str!("../../openapi.json");
@@ -52,11 +54,17 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     // names exactly is routed, any other is answered 405 (or 404) with what the path allows.
     let named = request.inner().method() == method.as_ref();
     let Some(route) = named.then(|| route(&method, &segments)).flatten() else {
-        return respond::no_route(&allowed_methods(&segments));
+        let allowed = allowed_methods(&segments);
+        let failure = match allowed.is_empty() {
+            true => HttpError::NoRoute,
+            false => HttpError::MethodNotAllowed(allowed),
+        };
+        return problem::respond(&failure, &request_id, oauth);
     };
-    if let Route::OpenApi = route {
-        return respond::raw_json(OPENAPI);
-    }
+    let operation = match route {
+        Route::OpenApi => return respond::raw_json(OPENAPI),
+        Route::Operation(operation) => operation,
+    };
     control::configure(&env);
     let d1 = D1::new(&env);
     let mut objects = 0;
@@ -72,12 +80,12 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
             test_now: clock::test_now(&request),
             request_id: &request_id,
         };
-        serve(route, &mut request, &call, &mut objects).await
+        serve(operation, &mut request, &call, &mut objects).await
     }
     .await;
     let response = match outcome {
         Ok(response) => response,
-        Err(error) => respond::error(&error, &request_id, oauth)?,
+        Err(failure) => problem::respond(&failure, &request_id, oauth)?,
     };
     // One line per request: the operation, never its arguments; the D1 queries and object
     // calls it made (a warm validation: 0 and 1).
@@ -102,6 +110,9 @@ struct Call<'a> {
     request_id: &'a str,
 }
 
+/// Results of the HTTP ring.
+type Result<T> = std::result::Result<T, HttpError>;
+
 fn ok(body: impl serde::Serialize) -> Result<Response> {
     answer(200, body)
 }
@@ -111,10 +122,10 @@ fn created(body: impl serde::Serialize) -> Result<Response> {
 }
 
 fn answer(status: u16, body: impl serde::Serialize) -> Result<Response> {
-    respond::json(status, &body).map_err(Error::internal)
+    respond::json(status, &body).map_err(HttpError::internal)
 }
 
-fn required(input: &Input, field: &'static str) -> Result<String> {
+fn required(input: &Input, field: &'static str) -> totp_domain::error::Result<String> {
     input
         .text(field)?
         .ok_or_else(|| Error::invalid(field, "is required"))
@@ -122,27 +133,25 @@ fn required(input: &Input, field: &'static str) -> Result<String> {
 
 /// Serves `route`. Credentials are checked before a byte of the body is read.
 async fn serve(
-    route: Route<'_>,
+    operation: Operation<'_>,
     request: &mut Request,
     call: &Call<'_>,
     objects: &mut u32,
 ) -> Result<Response> {
-    match route {
-        Route::Health => {
+    match operation {
+        Operation::Health => {
             call.control.ping().await?;
-            ok(json!({ "status": "ok" }))
+            ok(Health::OK)
         }
-        Route::ObjectHealth => {
+        Operation::ObjectHealth => {
             *objects += 1;
-            org_object::ping(call.env, call.request_id).await
+            Ok(org_object::ping(call.env, call.request_id).await?)
         }
-        Route::Token => {
+        Operation::Token => {
             let input = &Input::read(request).await?;
             let grant = input.text("grant_type")?.unwrap_or_default();
             if grant != "client_credentials" {
-                return Err(Error::BadRequest(
-                    "grant_type must be client_credentials".into(),
-                ));
+                return Err(HttpError::UnsupportedGrantType);
             }
             let token = call
                 .control
@@ -154,24 +163,23 @@ async fn serve(
                 .await?;
             ok(token)
         }
-        Route::Operator(route) => {
+        Operation::Operator(route) => {
             operator(request, call.env)?;
             let input = Input::read(request).await?;
             operator_route(route, call, &input, objects).await
         }
-        Route::Tenant(route) => {
+        Operation::Tenant(route) => {
             let token = bearer(request)?;
             let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
             // An import carries up to 500 URIs: its own, larger limit.
             let limit = match route {
-                TenantRoute::Org(_, OrgRoute::ImportFactors) => body::MAX_IMPORT_BODY,
-                _ => body::MAX_BODY,
+                TenantRoute::Org(_, OrgRoute::ImportFactors) => input::MAX_IMPORT_BODY,
+                _ => input::MAX_BODY,
             };
             let input = Input::read_within(request, limit).await?;
             let idempotency = idempotency(request, route, &input)?;
             tenant_route(route, call, &input, &tenant, idempotency, objects).await
         }
-        Route::OpenApi => Ok(respond::raw_json(OPENAPI).map_err(Error::internal)?),
     }
 }
 
@@ -183,40 +191,45 @@ async fn operator_route(
 ) -> Result<Response> {
     let control = &call.control;
     match route {
-        OperatorRoute::CreateAccount => {
-            created(control.create_account(&required(input, "domain")?).await?)
-        }
-        OperatorRoute::Account(domain) => ok(control.account(domain).await?),
+        OperatorRoute::CreateAccount => created(AccountBody::from(
+            control.create_account(&required(input, "domain")?).await?,
+        )),
+        OperatorRoute::Account(domain) => ok(AccountBody::from(control.account(domain).await?)),
         OperatorRoute::CreateApiKey(domain) => created(
             control
                 .create_api_key(domain, &required(input, "environment")?)
                 .await?,
         ),
         OperatorRoute::ApiKeys(domain) => {
-            let keys: Vec<_> = control
-                .api_keys(domain)
-                .await?
-                .iter()
-                .map(api_key_body)
-                .collect();
-            ok(json!({ "data": keys }))
+            let keys = control.api_keys(domain).await?;
+            ok(List {
+                data: keys.into_iter().map(ApiKeyBody::from).collect(),
+            })
         }
         OperatorRoute::RevokeApiKey(domain, client_id) => {
             control.revoke_api_key(domain, client_id).await?;
             control::forget_key(client_id);
-            ok(json!({ "client_id": client_id, "revoked": true }))
+            ok(Revoked {
+                client_id,
+                revoked: true,
+            })
         }
         OperatorRoute::Reseal => {
             let limit = input.number("limit")?.unwrap_or(100);
             if !(1..=500).contains(&limit) {
-                return Err(Error::invalid("limit", "must be between 1 and 500"));
+                return Err(Error::invalid("limit", "must be between 1 and 500").into());
             }
-            ok(reseal(call, limit as u32, objects).await?)
+            let total = reseal(call, limit as u32, objects).await?;
+            ok(Resealed {
+                key_id: call.keys.current_key_id(),
+                resealed: total.resealed,
+                remaining: total.remaining,
+            })
         }
         OperatorRoute::Export(id) => {
             let organization = control.organization_by_id(id).await?;
             *objects += 1;
-            org_object::call(
+            let response = org_object::call(
                 call.env,
                 &organization,
                 OrgCommand::Export,
@@ -224,13 +237,14 @@ async fn operator_route(
                 call.request_id,
                 call.test_now,
             )
-            .await
+            .await?;
+            Ok(response)
         }
     }
 }
 
 /// Walks the directory, re-sealing up to `limit` secrets across organizations' objects.
-async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_json::Value> {
+async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<ResealReport> {
     const WALK_PAGE: u32 = 100;
     let mut total = ResealReport::default();
     let mut after: Option<Organization> = None;
@@ -259,13 +273,13 @@ async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_
             .await?;
             if response.status_code() != 200 {
                 // The object logged the cause under this request id.
-                return Err(Error::internal(format!(
+                return Err(HttpError::internal(format!(
                     "re-seal failed in organization {} with status {}",
                     organization.id,
                     response.status_code()
                 )));
             }
-            let report: ResealReport = response.json().await.map_err(Error::internal)?;
+            let report: ResealReport = response.json().await.map_err(HttpError::internal)?;
             total.resealed += report.resealed;
             total.remaining |= report.remaining;
         }
@@ -274,11 +288,7 @@ async fn reseal(call: &Call<'_>, limit: u32, objects: &mut u32) -> Result<serde_
             _ => break,
         }
     }
-    Ok(json!({
-        "key_id": call.keys.current_key_id(),
-        "resealed": total.resealed,
-        "remaining": total.remaining,
-    }))
+    Ok(total)
 }
 
 async fn tenant_route(
@@ -297,7 +307,7 @@ async fn tenant_route(
                 let organization = control
                     .create_organization(tenant, &name, &input.list("email_domains")?)
                     .await?;
-                let body = serde_json::to_value(organization_body(organization))
+                let body = serde_json::to_value(OrganizationBody::from(organization))
                     .map_err(Error::internal)?;
                 Ok(Answer { status: 201, body })
             };
@@ -308,21 +318,21 @@ async fn tenant_route(
                     replayed: false,
                 },
             };
-            Ok(respond::outcome(&outcome).map_err(Error::internal)?)
+            respond::outcome(&outcome).map_err(HttpError::internal)
         }
         TenantRoute::Organizations => {
             let page = control.organizations(tenant, input.page()?).await?;
-            ok(page.map(organization_body))
+            ok(page.map(OrganizationBody::from))
         }
         TenantRoute::Organization(domain) => {
             let organization = control::organization(call.d1, tenant, domain, call.now).await?;
-            ok(organization_body(organization))
+            ok(OrganizationBody::from(organization))
         }
         TenantRoute::Org(domain, route) => {
             let organization = control::organization(call.d1, tenant, domain, call.now).await?;
             let command = org_command(route, input)?;
             *objects += 1;
-            org_object::call(
+            let response = org_object::call(
                 call.env,
                 &organization,
                 command,
@@ -330,7 +340,8 @@ async fn tenant_route(
                 call.request_id,
                 call.test_now,
             )
-            .await
+            .await?;
+            Ok(response)
         }
     }
 }

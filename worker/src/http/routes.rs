@@ -2,14 +2,21 @@
 
 use worker::Method;
 
-/// Every operation of the API, by who may call it.
+/// What a method and path name: the API's document, or one of its operations.
 #[derive(Clone, Copy, Debug)]
 pub enum Route<'a> {
+    /// The OpenAPI document: static, served before anything is configured.
+    OpenApi,
+    Operation(Operation<'a>),
+}
+
+/// Every operation of the API, by who may call it.
+#[derive(Clone, Copy, Debug)]
+pub enum Operation<'a> {
     /// Reaches D1 once.
     Health,
     /// Reaches an organization object once and nothing else: the cost of the hop.
     ObjectHealth,
-    OpenApi,
     Token,
     /// Guarded by the `OPERATOR_TOKEN` secret.
     Operator(OperatorRoute<'a>),
@@ -62,12 +69,20 @@ pub enum OrgRoute<'a> {
 }
 
 impl Route<'_> {
-    /// The operation's name for logs, never its arguments (paths carry emails and ids).
+    /// The route's name for logs, never its arguments (paths carry emails and ids).
     pub fn name(&self) -> &'static str {
+        match self {
+            Self::OpenApi => "OpenApi",
+            Self::Operation(operation) => operation.name(),
+        }
+    }
+}
+
+impl Operation<'_> {
+    fn name(&self) -> &'static str {
         match self {
             Self::Health => "Health",
             Self::ObjectHealth => "ObjectHealth",
-            Self::OpenApi => "OpenApi",
             Self::Token => "Token",
             Self::Operator(route) => route.name(),
             Self::Tenant(TenantRoute::Org(_, route)) => route.name(),
@@ -125,37 +140,41 @@ impl OrgRoute<'_> {
 
 pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
     use Method::{Delete, Get, Post};
-    let route = match (method, segments) {
-        (Get, ["health"]) => Route::Health,
-        (Get, ["health", "object"]) => Route::ObjectHealth,
-        (Get, ["openapi.json"]) => Route::OpenApi,
-        (Post, ["oauth", "token"]) => Route::Token,
-        (Post, ["admin", "accounts"]) => Route::Operator(OperatorRoute::CreateAccount),
-        (Get, ["admin", "accounts", domain]) => Route::Operator(OperatorRoute::Account(domain)),
+    if let (Get, ["openapi.json"]) = (method, segments) {
+        return Some(Route::OpenApi);
+    }
+    let operation = match (method, segments) {
+        (Get, ["health"]) => Operation::Health,
+        (Get, ["health", "object"]) => Operation::ObjectHealth,
+        (Post, ["oauth", "token"]) => Operation::Token,
+        (Post, ["admin", "accounts"]) => Operation::Operator(OperatorRoute::CreateAccount),
+        (Get, ["admin", "accounts", domain]) => Operation::Operator(OperatorRoute::Account(domain)),
         (Post, ["admin", "accounts", domain, "api-keys"]) => {
-            Route::Operator(OperatorRoute::CreateApiKey(domain))
+            Operation::Operator(OperatorRoute::CreateApiKey(domain))
         }
         (Get, ["admin", "accounts", domain, "api-keys"]) => {
-            Route::Operator(OperatorRoute::ApiKeys(domain))
+            Operation::Operator(OperatorRoute::ApiKeys(domain))
         }
         (Delete, ["admin", "accounts", domain, "api-keys", id]) => {
-            Route::Operator(OperatorRoute::RevokeApiKey(domain, id))
+            Operation::Operator(OperatorRoute::RevokeApiKey(domain, id))
         }
-        (Post, ["admin", "reseal"]) => Route::Operator(OperatorRoute::Reseal),
+        (Post, ["admin", "reseal"]) => Operation::Operator(OperatorRoute::Reseal),
         (Get, ["admin", "organizations", id, "export"]) => {
-            Route::Operator(OperatorRoute::Export(id))
+            Operation::Operator(OperatorRoute::Export(id))
         }
-        (Post, ["api", "v2", "organizations"]) => Route::Tenant(TenantRoute::CreateOrganization),
-        (Get, ["api", "v2", "organizations"]) => Route::Tenant(TenantRoute::Organizations),
+        (Post, ["api", "v2", "organizations"]) => {
+            Operation::Tenant(TenantRoute::CreateOrganization)
+        }
+        (Get, ["api", "v2", "organizations"]) => Operation::Tenant(TenantRoute::Organizations),
         (Get, ["api", "v2", "organizations", domain]) => {
-            Route::Tenant(TenantRoute::Organization(domain))
+            Operation::Tenant(TenantRoute::Organization(domain))
         }
         (method, ["api", "v2", "org", org, rest @ ..]) => {
-            Route::Tenant(TenantRoute::Org(org, org_route(method, rest)?))
+            Operation::Tenant(TenantRoute::Org(org, org_route(method, rest)?))
         }
         _ => return None,
     };
-    Some(route)
+    Some(Route::Operation(operation))
 }
 
 fn org_route<'a>(method: &Method, segments: &[&'a str]) -> Option<OrgRoute<'a>> {

@@ -2,14 +2,14 @@
 //! directory entry of the organization it concerns. Serialized as JSON across the hop.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::IdempotentRequest;
 use totp_domain::model::{Organization, PageRequest};
 use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate};
 use totp_domain::sql::Sql;
 
-use crate::wire::bodies::{connection_body, user_body};
+use crate::wire::answers::{AuditEventBody, ConnectionBody, UserBody};
 
 /// One call into an organization's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -46,6 +46,13 @@ pub enum OrgCommand {
     Export,
 }
 
+/// An organization's data as exported, with its directory entry.
+#[derive(Serialize)]
+struct Export<'a, T> {
+    organization: &'a Organization,
+    data: T,
+}
+
 fn body(value: impl Serialize) -> Result<Value> {
     serde_json::to_value(value).map_err(Error::internal)
 }
@@ -58,18 +65,20 @@ pub fn run(
     command: OrgCommand,
 ) -> Result<(u16, Value)> {
     let answer = match command {
-        OrgCommand::CreateUser { user } => (201, user_body(org, api.create_user(user)?)),
-        OrgCommand::Users { page } => (
-            200,
-            body(api.users(page)?.map(|user| user_body(org, user)))?,
-        ),
-        OrgCommand::User { id } => (200, user_body(org, api.user(&id)?)),
-        OrgCommand::UpdateUser { id, update } => {
-            (200, user_body(org, api.update_user(&id, update)?))
+        OrgCommand::CreateUser { user } => (201, body(UserBody::new(org, api.create_user(user)?))?),
+        OrgCommand::Users { page } => {
+            let users = api.users(page)?;
+            (200, body(users.map(|user| UserBody::new(org, user)))?)
         }
-        OrgCommand::Connection => (200, connection_body(&api.connection()?)),
+        OrgCommand::User { id } => (200, body(UserBody::new(org, api.user(&id)?))?),
+        OrgCommand::UpdateUser { id, update } => (
+            200,
+            body(UserBody::new(org, api.update_user(&id, update)?))?,
+        ),
+        OrgCommand::Connection => (200, body(ConnectionBody::from(api.connection()?))?),
         OrgCommand::UpdateConnection { update } => {
-            (200, connection_body(&api.update_connection(update)?))
+            let connection = api.update_connection(update)?;
+            (200, body(ConnectionBody::from(connection))?)
         }
         OrgCommand::Enroll { user_id, force } => (201, body(api.enroll(&user_id, force)?)?),
         OrgCommand::ValidateEnrollment { user_id, code } => {
@@ -91,9 +100,18 @@ pub fn run(
         OrgCommand::ValidateChallenge { user_id, code } => {
             (200, body(api.validate_challenge(&user_id, &code)?)?)
         }
-        OrgCommand::AuditEvents { page } => (200, body(api.audit_events(page)?)?),
+        OrgCommand::AuditEvents { page } => (
+            200,
+            body(api.audit_events(page)?.map(AuditEventBody::from))?,
+        ),
         OrgCommand::Reseal { limit } => (200, body(api.reseal(limit)?)?),
-        OrgCommand::Export => (200, json!({ "organization": org, "data": api.export()? })),
+        OrgCommand::Export => (
+            200,
+            body(Export {
+                organization: org,
+                data: api.export()?,
+            })?,
+        ),
     };
     Ok(answer)
 }

@@ -8,7 +8,6 @@ mod sql;
 
 use std::cell::Cell;
 
-use serde_json::json;
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
 use totp_domain::keys::Keys;
@@ -25,7 +24,8 @@ pub use command::{OrgCall, OrgCommand};
 
 use crate::clock;
 use crate::secrets::keys;
-use crate::wire::respond;
+use crate::wire::answers::Health;
+use crate::wire::{problem, respond};
 use sql::ObjectSql;
 
 /// The binding of the objects' namespace in wrangler.toml.
@@ -64,7 +64,7 @@ impl DurableObject for OrgObject {
     async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
         let request_id = request.headers().get(REQUEST_ID)?.unwrap_or_default();
         if request.path() == "/ping" {
-            return respond::json(200, &json!({ "status": "ok" }));
+            return respond::json(200, &Health::OK);
         }
         // The only await: reading the call, before any state is touched. Parsed in Rust, so
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
@@ -83,7 +83,7 @@ impl DurableObject for OrgObject {
         }
         match outcome {
             Ok(outcome) => respond::outcome(&outcome),
-            Err(error) => respond::error(&error, &request_id, false),
+            Err(error) => problem::respond(&error.into(), &request_id, false),
         }
     }
 

@@ -1,5 +1,6 @@
-//! What goes on the wire, for the fetch entry and the organization objects alike: the JSON
-//! bodies of records and the one error shape.
+//! What goes on the wire, for the fetch entry and the organization objects alike: the typed
+//! bodies of answers, the failures in their one error shape, and the headers of both.
 
-pub mod bodies;
+pub mod answers;
+pub mod problem;
 pub mod respond;

@@ -1,11 +1,8 @@
-//! Responses: JSON bodies and the one error shape, compatible with OAuth 2.0 (RFC 6749, 5.2):
-//! `{"error": code, "error_description": message, "field"?, "request_id"?}`.
+//! Responses: JSON bodies with the headers every answer carries (errors: `problem.rs`).
 
 use serde::Serialize;
-use serde_json::json;
 use worker::{Headers, Response, Result};
 
-use totp_domain::error::Error;
 use totp_domain::idempotency::Outcome;
 
 /// A 200 with a body that is JSON already.
@@ -57,58 +54,4 @@ fn security_headers() -> Result<Headers> {
         "max-age=63072000; includeSubDomains",
     )?;
     Ok(headers)
-}
-
-/// The error response for `error`. Internal errors are logged with `request_id` and answered
-/// generically; nothing else of them reaches the client.
-pub fn error(error: &Error, request_id: &str, oauth: bool) -> Result<Response> {
-    let (status, code) = match error {
-        Error::BadRequest(_) => (400, "invalid_request"),
-        Error::Unauthorized(_) if oauth => (401, "invalid_client"),
-        Error::Unauthorized(_) => (401, "unauthorized"),
-        Error::Forbidden(_) => (403, "forbidden"),
-        Error::NotFound(_) => (404, "not_found"),
-        Error::Conflict(_) => (409, "conflict"),
-        Error::PayloadTooLarge(_) => (413, "payload_too_large"),
-        Error::UnsupportedMediaType => (415, "unsupported_media_type"),
-        Error::Invalid { .. } => (422, "unprocessable_entity"),
-        Error::Throttled { .. } => (429, "too_many_attempts"),
-        Error::Internal(detail) => {
-            worker::console_error!("request {request_id}: {detail}");
-            (500, "internal_error")
-        }
-    };
-    let mut body = json!({ "error": code, "error_description": error.to_string() });
-    if let Error::Invalid { field, .. } = error {
-        body["field"] = json!(field);
-    }
-    if status == 500 {
-        body["request_id"] = json!(request_id);
-    }
-    let mut response = json(status, &body)?;
-    if let Error::Throttled { retry_after } = error {
-        response
-            .headers_mut()
-            .set("retry-after", &retry_after.to_string())?;
-    }
-    if status == 401 {
-        response.headers_mut().set("www-authenticate", "Bearer")?;
-    }
-    Ok(response)
-}
-
-/// 404 for unknown routes and 405 (with `Allow`) for known routes with another method.
-pub fn no_route(allowed: &[&str]) -> Result<Response> {
-    if allowed.is_empty() {
-        return json(
-            404,
-            &json!({ "error": "not_found", "error_description": "no such route" }),
-        );
-    }
-    let mut response = json(
-        405,
-        &json!({ "error": "method_not_allowed", "error_description": format!("allowed: {}", allowed.join(", ")) }),
-    )?;
-    response.headers_mut().set("allow", &allowed.join(", "))?;
-    Ok(response)
 }

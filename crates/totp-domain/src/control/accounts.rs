@@ -6,7 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Record, Result};
 use crate::model::{Account, ApiKey, Environment, Tenant};
 use crate::sql::ControlDb;
 use crate::tokens::{self, TOKEN_LIFETIME, TokenClaims};
@@ -65,9 +65,7 @@ impl<D: ControlDb> Control<'_, D> {
             created_at: self.now,
         };
         if !store::insert_account(self.db, &account).await? {
-            return Err(Error::Conflict(
-                "an account with this domain already exists".into(),
-            ));
+            return Err(Error::AccountExists);
         }
         Ok(account)
     }
@@ -76,7 +74,7 @@ impl<D: ControlDb> Control<'_, D> {
     pub async fn account(&self, domain: &str) -> Result<Account> {
         store::account_by_domain(self.db, domain)
             .await?
-            .ok_or(Error::NotFound("account not found"))
+            .ok_or(Error::NotFound(Record::Account))
     }
 
     /// Issues an API key for an account and environment (operator).
@@ -114,7 +112,7 @@ impl<D: ControlDb> Control<'_, D> {
     pub async fn revoke_api_key(&self, domain: &str, client_id: &str) -> Result<()> {
         let account = self.account(domain).await?;
         if !store::revoke_api_key(self.db, &account.id, client_id, self.now).await? {
-            return Err(Error::NotFound("API key not found"));
+            return Err(Error::NotFound(Record::ApiKey));
         }
         Ok(())
     }
@@ -127,7 +125,7 @@ impl<D: ControlDb> Control<'_, D> {
         client_id: &str,
         client_secret: &str,
     ) -> Result<AccessToken> {
-        let invalid = Error::Unauthorized("invalid client credentials");
+        let invalid = Error::InvalidClientCredentials;
         let key = store::api_key(self.db, client_id).await?;
         let account = store::account_by_domain(self.db, domain).await?;
         let presented = secret_hash(client_secret);
@@ -170,6 +168,6 @@ pub fn admit(claims: &TokenClaims, state: Option<&KeyState>) -> Result<Tenant> {
         Some(state) if !state.revoked && state.account_id == claims.account_id => {
             Ok(claims.tenant())
         }
-        _ => Err(Error::Unauthorized("invalid or expired access token")),
+        _ => Err(Error::InvalidAccessToken),
     }
 }

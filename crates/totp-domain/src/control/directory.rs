@@ -1,7 +1,7 @@
 //! The organization directory: which organizations an account has in each environment. Each
 //! organization's data lives in its own object; the directory only names it.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Record, Result};
 use crate::model::{Organization, Page, PageRequest, Tenant};
 use crate::sql::ControlDb;
 use crate::{new_id, validate};
@@ -51,16 +51,14 @@ impl<D: ControlDb> Control<'_, D> {
                 return Ok(organization);
             }
         }
-        Err(Error::Conflict(
-            "too many organizations share this name".into(),
-        ))
+        Err(Error::OrganizationNamesExhausted)
     }
 
     /// Any organization by id (operator).
     pub async fn organization_by_id(&self, id: &str) -> Result<Organization> {
         store::organization_by_id(self.db, id)
             .await?
-            .ok_or(Error::NotFound("organization not found"))
+            .ok_or(Error::NotFound(Record::Organization))
     }
 
     /// A page of the tenant's organizations.
@@ -91,5 +89,5 @@ pub async fn organization(
 ) -> Result<Organization> {
     store::organization(db, tenant, domain)
         .await?
-        .ok_or(Error::NotFound("organization not found"))
+        .ok_or(Error::NotFound(Record::Organization))
 }

@@ -72,5 +72,5 @@ impl<D: ControlDb> Control<'_, D> {
 }
 
 fn still_running() -> Error {
-    Error::Conflict("a request with this Idempotency-Key is still running; retry later".into())
+    Error::IdempotencyKeyInUse
 }

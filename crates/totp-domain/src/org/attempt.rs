@@ -66,10 +66,7 @@ impl<S: Sql> OrgService<'_, S> {
         let failures = factor
             .record_attempt(self.now, &policy)
             .map_err(|locked| match locked {
-                Locked::ForGood => Error::Forbidden(
-                    "the factor is locked after too many failed attempts; force a new enrollment"
-                        .into(),
-                ),
+                Locked::ForGood => Error::Locked,
                 Locked::Until(until) => Error::Throttled {
                     retry_after: until.saturating_sub(self.now).max(1),
                 },

@@ -93,10 +93,8 @@ impl<S: Sql> OrgService<'_, S> {
         let user = self.user_id(user_id)?;
         match store::factor(self.sql, &user)? {
             Some(factor) if factor.status == FactorStatus::Active => Ok(factor),
-            Some(_) => Err(Error::Conflict(
-                "the user's enrollment is not validated yet".into(),
-            )),
-            None => Err(Error::NotFound("the user is not enrolled")),
+            Some(_) => Err(Error::EnrollmentPending),
+            None => Err(Error::NotEnrolled),
         }
     }
 }

@@ -62,9 +62,7 @@ impl<S: Sql> OrgService<'_, S> {
     pub(super) fn active_connection(&self) -> Result<Connection> {
         let connection = self.connection()?;
         if !connection.active {
-            return Err(Error::Conflict(
-                "the TOTP connection of this organization is not active".into(),
-            ));
+            return Err(Error::ConnectionInactive);
         }
         Ok(connection)
     }

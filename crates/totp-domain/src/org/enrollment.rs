@@ -5,7 +5,7 @@ use otp_core::{OtpauthUri, Secret};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus, MAX_ENROLLMENTS};
+use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus};
 use crate::model::Method;
 use crate::new_id;
 use crate::sql::Sql;
@@ -65,11 +65,7 @@ impl<S: Sql> OrgService<'_, S> {
             Some(mut factor) => {
                 factor
                     .reenroll(enrollment, force)
-                    .map_err(|EnrollmentLimit| {
-                        Error::Forbidden(format!(
-                            "the user has enrolled {MAX_ENROLLMENTS} times; verify the user and set force_enroll"
-                        ))
-                    })?;
+                    .map_err(|EnrollmentLimit| Error::EnrollmentLimit)?;
                 factor
             }
         };
@@ -142,12 +138,9 @@ impl<S: Sql> OrgService<'_, S> {
     pub fn validate_enrollment(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
         let connection = self.active_connection()?;
         let user = self.user_id(user_id)?;
-        let factor =
-            store::factor(self.sql, &user)?.ok_or(Error::NotFound("the user is not enrolled"))?;
+        let factor = store::factor(self.sql, &user)?.ok_or(Error::NotEnrolled)?;
         if factor.status == FactorStatus::Active && factor.pending.is_none() {
-            return Err(Error::Conflict(
-                "the enrollment is already validated".into(),
-            ));
+            return Err(Error::AlreadyValidated);
         }
         self.attempt(
             &connection,
@@ -163,7 +156,7 @@ impl<S: Sql> OrgService<'_, S> {
     pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
         let user = self.user_id(user_id)?;
         if store::factor(self.sql, &user)?.is_none() {
-            return Err(Error::NotFound("the user is not enrolled"));
+            return Err(Error::NotEnrolled);
         }
         let mut writes = store::delete_factor(&user);
         writes.push(self.audit(AuditKind::EnrollmentDeleted, Some(&user), None));

@@ -6,7 +6,7 @@
 use otp_core::{OtpauthUri, UriError};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Record, Result};
 use crate::factor::{Enrollment, Factor, FactorStatus};
 use crate::model::Method;
 use crate::sql::Sql;
@@ -122,7 +122,7 @@ impl<S: Sql> OrgService<'_, S> {
         };
         let user = match self.user_id(&sent) {
             Ok(user) => user,
-            Err(Error::NotFound(_)) => return Ok(Err("user not found".into())),
+            Err(Error::NotFound(Record::User)) => return Ok(Err("user not found".into())),
             Err(error) => return Err(error),
         };
         let Some(uri) = entry.otpauth_uri else {

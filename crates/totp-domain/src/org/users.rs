@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Record, Result};
 use crate::model::{Page, PageRequest, Profile, User};
 use crate::sql::{Sql, unblob};
 use crate::{new_id, validate};
@@ -66,7 +66,7 @@ impl<S: Sql> OrgService<'_, S> {
         };
         let email_key = self.keys.email_key(&profile.email);
         if store::email_taken(self.sql, &email_key)? {
-            return Err(Error::invalid("email", "has already been taken"));
+            return Err(Error::EmailTaken);
         }
         let user = User {
             id: new_id()?,
@@ -105,7 +105,7 @@ impl<S: Sql> OrgService<'_, S> {
         let email_key = self.keys.email_key(&profile.email);
         let email_changed = email_key != self.keys.email_key(&before.email);
         if email_changed && store::email_taken(self.sql, &email_key)? {
-            return Err(Error::invalid("email", "has already been taken"));
+            return Err(Error::EmailTaken);
         }
         let changed: Vec<&str> = [
             ("email", profile.email != before.email),
@@ -155,7 +155,7 @@ impl<S: Sql> OrgService<'_, S> {
 
     fn stored_user(&self, id_or_email: &str) -> Result<store::StoredUser> {
         let email_key = self.keys.email_key(id_or_email);
-        store::user(self.sql, id_or_email, &email_key)?.ok_or(Error::NotFound("user not found"))
+        store::user(self.sql, id_or_email, &email_key)?.ok_or(Error::NotFound(Record::User))
     }
 
     /// A page of users.

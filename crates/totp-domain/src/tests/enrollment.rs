@@ -1,7 +1,7 @@
 //! Users, the connection, enrollment and its validation.
 
 use super::{Org, T0, recovery_codes, totp_of, wrong};
-use crate::error::Error;
+use crate::error::{Error, Record};
 use crate::factor::FactorStatus;
 use crate::model::PageRequest;
 use crate::org::{ConnectionUpdate, NewUser};
@@ -33,13 +33,13 @@ fn duplicate_emails_are_refused_whatever_their_case() {
         ..Default::default()
     };
     let error = org.at(T0).create_user(new).unwrap_err();
-    assert_eq!(error, Error::invalid("email", "has already been taken"));
+    assert_eq!(error, Error::EmailTaken);
     let by_email = org.at(T0).user("Emilie@Communitiz-App.co").unwrap();
     assert_eq!(by_email.profile.email, "emilie@communitiz-app.co");
     assert_eq!(org.at(T0).user(&by_email.id).unwrap(), by_email);
     assert_eq!(
         org.at(T0).user("nobody"),
-        Err(Error::NotFound("user not found"))
+        Err(Error::NotFound(Record::User))
     );
 }
 
@@ -71,7 +71,7 @@ fn a_look_alike_email_is_refused_and_finds_no_one() {
         );
         assert_eq!(
             org.at(T0).user(look_alike),
-            Err(Error::NotFound("user not found")),
+            Err(Error::NotFound(Record::User)),
             "{look_alike}"
         );
     }
@@ -155,15 +155,15 @@ fn an_inactive_connection_refuses_enrollment_and_challenges() {
     });
     assert!(matches!(
         org.at(T0).enroll(&user, false),
-        Err(Error::Conflict(_))
+        Err(Error::ConnectionInactive)
     ));
     assert!(matches!(
         org.at(T0).create_challenge(&user),
-        Err(Error::Conflict(_))
+        Err(Error::ConnectionInactive)
     ));
     assert!(matches!(
         org.at(T0).validate_challenge(&user, "123456"),
-        Err(Error::Conflict(_))
+        Err(Error::ConnectionInactive)
     ));
 }
 
@@ -296,7 +296,7 @@ fn enrollment_returns_a_uri_five_recovery_codes_and_validates_once() {
     assert_eq!(org.factor(&user).status, FactorStatus::Active);
     assert!(matches!(
         org.at(T0 + 1).validate_enrollment(&user, code.as_str()),
-        Err(Error::Conflict(_))
+        Err(Error::AlreadyValidated)
     ));
 }
 
@@ -336,7 +336,7 @@ fn a_wrong_enrollment_code_leaves_it_pending_and_counts() {
     assert_eq!(org.factor(&user).status, FactorStatus::Pending);
     assert!(matches!(
         org.at(T0).create_challenge(&user),
-        Err(Error::Conflict(_))
+        Err(Error::EnrollmentPending)
     ));
 }
 
@@ -346,15 +346,15 @@ fn unknown_and_unenrolled_users_are_told_apart() {
     let user = org.with_user();
     assert_eq!(
         org.at(T0).validate_enrollment(&user, "123456"),
-        Err(Error::NotFound("the user is not enrolled"))
+        Err(Error::NotEnrolled)
     );
     assert_eq!(
         org.at(T0).create_challenge(&user).unwrap_err(),
-        Error::NotFound("the user is not enrolled")
+        Error::NotEnrolled
     );
     assert_eq!(
         org.at(T0).enroll("nobody", false).unwrap_err(),
-        Error::NotFound("user not found")
+        Error::NotFound(Record::User)
     );
 }
 
@@ -369,7 +369,7 @@ fn at_most_five_reenrollments_without_force() {
     }
     assert!(matches!(
         org.at(T0).enroll(&user, false),
-        Err(Error::Forbidden(_))
+        Err(Error::EnrollmentLimit)
     ));
     assert_eq!(org.factor(&user).generation, 6);
     org.at(T0).enroll(&user, true).unwrap();

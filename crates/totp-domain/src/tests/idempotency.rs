@@ -74,10 +74,10 @@ fn a_failed_request_keeps_nothing_and_can_be_retried() {
         "POST /users",
         json!({ "profile": { "email": "a@b.co" } }),
     );
-    let failing = || Err(Error::Conflict("not now".into()));
+    let failing = || Err(Error::NotEnrolled);
     assert_eq!(
         org.at(T0).idempotent(&retry, failing),
-        Err(Error::Conflict("not now".into()))
+        Err(Error::NotEnrolled)
     );
     let create = || {
         Ok(Answer {

@@ -110,7 +110,7 @@ fn never_more_than_one_hundred_consecutive_failures() {
         {
             Ok(result) => failures = result.failed_attempts,
             Err(Error::Throttled { retry_after }) => now += retry_after,
-            Err(Error::Forbidden(_)) => break,
+            Err(Error::Locked) => break,
             Err(other) => panic!("{other:?}"),
         }
     }
@@ -119,7 +119,7 @@ fn never_more_than_one_hundred_consecutive_failures() {
     let right = org
         .at(now)
         .validate_challenge(&user, totp.generate(now).as_str());
-    assert!(matches!(right, Err(Error::Forbidden(_))));
+    assert!(matches!(right, Err(Error::Locked)));
     let created = org.at(now).enroll(&user, true).unwrap();
     assert_eq!(created.recovery_codes.unwrap().lines().count(), 5);
     assert_eq!(org.factor(&user).failures, 0);

@@ -100,9 +100,7 @@ fn validating_the_pending_secret_replaces_the_active_one_atomically() {
     );
     assert_eq!(
         org.at(T0 + 200).validate_enrollment(&user, "123456"),
-        Err(Error::Conflict(
-            "the enrollment is already validated".into()
-        ))
+        Err(Error::AlreadyValidated)
     );
 }
 
@@ -148,9 +146,7 @@ fn a_forced_enrollment_replaces_at_once_and_clears_the_lockout() {
     assert_eq!(
         org.at(now + 3)
             .validate_challenge(&user, old.generate(now + 3).as_str()),
-        Err(Error::Conflict(
-            "the user's enrollment is not validated yet".into()
-        ))
+        Err(Error::EnrollmentPending)
     );
     let new = totp_of(&forced);
     assert!(

@@ -5,7 +5,7 @@ use pollster::block_on;
 use super::sqlite::Sqlite;
 use super::{T0, keys};
 use crate::control::{Control, KeyState, admit, key_state, organization};
-use crate::error::Error;
+use crate::error::{Error, Record};
 use crate::keys::Keys;
 use crate::model::{Environment, PageRequest, Tenant};
 
@@ -101,7 +101,7 @@ fn organizations_get_unique_domains_per_account_and_environment() {
     };
     assert_eq!(
         block_on(organization(&plane.db, &production, "communitiz-app")),
-        Err(Error::NotFound("organization not found"))
+        Err(Error::NotFound(Record::Organization))
     );
     let third = block_on(control.create_organization(&production, "Communitiz App", &[])).unwrap();
     assert_eq!(
@@ -204,11 +204,11 @@ fn tokens_reach_one_account_and_environment_and_stop_when_revoked() {
     assert_eq!(
         block_on(control.issue_token("communitiz-app", &key.client_id, &key.client_secret))
             .unwrap_err(),
-        Error::Unauthorized("invalid client credentials")
+        Error::InvalidClientCredentials
     );
     assert_eq!(
         block_on(control.revoke_api_key("communitiz-app", &key.client_id)),
-        Err(Error::NotFound("API key not found"))
+        Err(Error::NotFound(Record::ApiKey))
     );
 }
 
@@ -239,7 +239,7 @@ fn accounts_are_unique_and_their_keys_listed_without_secrets() {
     let control = plane.at(T0);
     assert!(matches!(
         block_on(control.create_account("communitiz-app")),
-        Err(Error::Conflict(_))
+        Err(Error::AccountExists)
     ));
     assert!(matches!(
         block_on(control.create_account("Not A Slug")),
@@ -262,7 +262,7 @@ fn accounts_are_unique_and_their_keys_listed_without_secrets() {
     ));
     assert_eq!(
         block_on(control.api_keys("nobody")),
-        Err(Error::NotFound("account not found"))
+        Err(Error::NotFound(Record::Account))
     );
 }
 
@@ -364,10 +364,13 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
     // The first request is still running inside its own run: a retry then gets 409.
     let outcome = block_on(plane.at(T0).idempotent(&tenant, &request, || async {
         let retry = plane.at(T0).idempotent(&tenant, &request, created).await;
-        assert!(matches!(retry, Err(Error::Conflict(_))), "{retry:?}");
-        Err::<Answer, _>(Error::Conflict("the first one failed".into()))
+        assert!(
+            matches!(retry, Err(Error::IdempotencyKeyInUse)),
+            "{retry:?}"
+        );
+        Err::<Answer, _>(Error::internal("the first one failed"))
     }));
-    assert!(matches!(outcome, Err(Error::Conflict(_))));
+    assert!(matches!(outcome, Err(Error::Internal(_))));
     // Its failure released the key: the next request runs.
     let next = block_on(plane.at(T0 + 1).idempotent(&tenant, &request, created)).unwrap();
     assert!(!next.replayed);
@@ -380,7 +383,7 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
     ));
     assert!(matches!(
         block_on(plane.at(T0 + 59).idempotent(&tenant, &stuck, created)),
-        Err(Error::Conflict(_))
+        Err(Error::IdempotencyKeyInUse)
     ));
     assert!(
         !block_on(plane.at(T0 + 60).idempotent(&tenant, &stuck, created))

@@ -8,8 +8,11 @@ use worker::js_sys;
 use worker::wasm_bindgen::JsValue;
 use worker::{Headers, Method, Request, RequestInit};
 
-use totp_domain::error::{Error, Result};
+use totp_domain::error::{self, Error};
 use totp_domain::model::PageRequest;
+
+use super::Result;
+use crate::wire::problem::HttpError;
 
 /// Bodies larger than this are refused with 413.
 pub const MAX_BODY: usize = 16 * 1024;
@@ -45,7 +48,7 @@ impl Input {
             .and_then(|length| length.parse::<usize>().ok())
             .is_some_and(|length| length > max)
         {
-            return Err(Error::PayloadTooLarge(max));
+            return Err(HttpError::PayloadTooLarge(max));
         }
         let content_type = request
             .headers()
@@ -55,14 +58,14 @@ impl Input {
             .unwrap_or_default();
         // Read chunk by chunk, so a body without Content-Length (chunked) is refused as soon as
         // it passes the limit instead of being buffered whole first.
-        let unreadable = || Error::BadRequest("unreadable body".into());
+        let unreadable = || HttpError::UnreadableBody;
         let mut body = Vec::new();
         if request.inner().body().is_some() {
             let mut chunks = request.stream().map_err(|_| unreadable())?;
             while let Some(chunk) = chunks.next().await {
                 body.extend_from_slice(&chunk.map_err(|_| unreadable())?);
                 if body.len() > max {
-                    return Err(Error::PayloadTooLarge(max));
+                    return Err(HttpError::PayloadTooLarge(max));
                 }
             }
         }
@@ -83,29 +86,28 @@ impl Input {
                 Self::from_json(&body)
             }
             "" | "application/x-www-form-urlencoded" => Self::from_form(&body),
-            _ => Err(Error::UnsupportedMediaType),
+            _ => Err(HttpError::UnsupportedMediaType),
         }
     }
 
     fn from_json(body: &[u8]) -> Result<Self> {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(Error::BadRequest("the JSON body must be an object".into())),
-            Err(error) => Err(Error::BadRequest(format!("invalid JSON body: {error}"))),
+            Ok(_) => Err(HttpError::JsonNotAnObject),
+            Err(error) => Err(HttpError::InvalidJson(error.to_string())),
         }
     }
 
     /// `a=1&b[]=2`, parsed as browsers do (WHATWG): a body that is not UTF-8 is refused;
     /// percent-escapes that are not UTF-8 decode to U+FFFD.
     fn from_form(body: &[u8]) -> Result<Self> {
-        std::str::from_utf8(body)
-            .map_err(|_| Error::BadRequest("the form body is not valid UTF-8".into()))?;
+        std::str::from_utf8(body).map_err(|_| HttpError::FormNotUtf8)?;
         let pairs = form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned()));
         Ok(Self::from_pairs(pairs))
     }
 
     async fn from_multipart(body: Vec<u8>, content_type: &str) -> Result<Self> {
-        let invalid = || Error::BadRequest("invalid multipart/form-data body".into());
+        let invalid = || HttpError::InvalidMultipart;
         let headers = Headers::new();
         headers
             .set("content-type", content_type)
@@ -163,7 +165,7 @@ impl Input {
         &self,
         field: &'static str,
         expected: &'static str,
-    ) -> Result<T> {
+    ) -> error::Result<T> {
         self.0
             .get(field)
             .cloned()
@@ -183,12 +185,12 @@ impl Input {
     }
 
     /// A text field; numbers are accepted as their text.
-    pub fn text(&self, field: &'static str) -> Result<Option<String>> {
+    pub fn text(&self, field: &'static str) -> error::Result<Option<String>> {
         self.text_at(field, &[field])
     }
 
     /// A text field at a nested path, named `field` in errors.
-    pub fn text_at(&self, field: &'static str, path: &[&str]) -> Result<Option<String>> {
+    pub fn text_at(&self, field: &'static str, path: &[&str]) -> error::Result<Option<String>> {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
@@ -198,7 +200,7 @@ impl Input {
     }
 
     /// A boolean field: `true`/`false`, also as text, or `1`/`0`.
-    pub fn boolean(&self, field: &'static str) -> Result<Option<bool>> {
+    pub fn boolean(&self, field: &'static str) -> error::Result<Option<bool>> {
         match self.get(&[field]) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(value)) => Ok(Some(*value)),
@@ -217,7 +219,7 @@ impl Input {
     }
 
     /// A non-negative whole number, also as text.
-    pub fn number(&self, field: &'static str) -> Result<Option<u64>> {
+    pub fn number(&self, field: &'static str) -> error::Result<Option<u64>> {
         let invalid = || Error::invalid(field, "must be a non-negative whole number");
         match self.get(&[field]) {
             None | Some(Value::Null) => Ok(None),
@@ -228,7 +230,7 @@ impl Input {
     }
 
     /// A list of text values; a single value counts as a list of one.
-    pub fn list(&self, field: &'static str) -> Result<Vec<String>> {
+    pub fn list(&self, field: &'static str) -> error::Result<Vec<String>> {
         let invalid = || Error::invalid(field, "must be a list of strings");
         match self.get(&[field]) {
             None | Some(Value::Null) => Ok(Vec::new()),
@@ -242,7 +244,7 @@ impl Input {
     }
 
     /// `page` and `per_page`, within bounds.
-    pub fn page(&self) -> Result<PageRequest> {
+    pub fn page(&self) -> error::Result<PageRequest> {
         let page = self.number("page")?.unwrap_or(1);
         let per_page = self
             .number("per_page")?

@@ -1,0 +1,164 @@
+//! Every failure the API answers, and the one place that decides what each becomes on the
+//! wire: status, code and headers, in the one error shape, compatible with OAuth 2.0
+//! (RFC 6749, 5.2): `{"error": code, "error_description": message, "field"?, "request_id"?}`.
+
+use std::fmt;
+
+use serde::Serialize;
+use worker::{Response, Result};
+
+use totp_domain::error::Error;
+
+use super::respond;
+
+/// A failure of a request: a fact of the domain, or one the HTTP ring finds before the domain
+/// sees the request.
+#[derive(Debug)]
+pub enum HttpError {
+    /// What the domain refused.
+    Domain(Error),
+    /// No route has this path.
+    NoRoute,
+    /// Routes have this path, with these methods only.
+    MethodNotAllowed(Vec<&'static str>),
+    /// No bearer access token in `Authorization`.
+    BearerRequired,
+    /// The operator token does not match `OPERATOR_TOKEN`.
+    InvalidOperatorToken,
+    /// `OPERATOR_TOKEN` is not set, so operator routes are off.
+    OperatorRoutesDisabled,
+    /// The token endpoint was asked for a grant other than client credentials.
+    UnsupportedGrantType,
+    /// The body is larger than this many bytes.
+    PayloadTooLarge(usize),
+    /// The body's media type is not one the API reads.
+    UnsupportedMediaType,
+    /// The body broke off or could not be read.
+    UnreadableBody,
+    /// The JSON body does not parse; the parser's account of where.
+    InvalidJson(String),
+    /// The JSON body is not an object.
+    JsonNotAnObject,
+    /// The form body is not UTF-8.
+    FormNotUtf8,
+    /// The multipart body does not parse.
+    InvalidMultipart,
+}
+
+impl From<Error> for HttpError {
+    fn from(error: Error) -> Self {
+        Self::Domain(error)
+    }
+}
+
+impl HttpError {
+    /// A platform failure, logged and answered generically.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Self::Domain(Error::internal(detail))
+    }
+
+    /// The status and the `error` code of the failure; `oauth` at the token endpoint, whose
+    /// codes RFC 6749 names.
+    fn status(&self, oauth: bool) -> (u16, &'static str) {
+        match self {
+            Self::Domain(error) => match error {
+                Error::Invalid { .. } | Error::EmailTaken => (422, "unprocessable_entity"),
+                Error::InvalidClientCredentials | Error::InvalidAccessToken if oauth => {
+                    (401, "invalid_client")
+                }
+                Error::InvalidClientCredentials | Error::InvalidAccessToken => {
+                    (401, "unauthorized")
+                }
+                Error::NotFound(_) | Error::NotEnrolled => (404, "not_found"),
+                Error::EnrollmentLimit | Error::Locked => (403, "forbidden"),
+                Error::AccountExists
+                | Error::OrganizationNamesExhausted
+                | Error::EnrollmentPending
+                | Error::AlreadyValidated
+                | Error::ConnectionInactive
+                | Error::IdempotencyKeyInUse => (409, "conflict"),
+                Error::Throttled { .. } => (429, "too_many_attempts"),
+                Error::Internal(_) => (500, "internal_error"),
+            },
+            Self::NoRoute => (404, "not_found"),
+            Self::MethodNotAllowed(_) => (405, "method_not_allowed"),
+            Self::BearerRequired | Self::InvalidOperatorToken => (401, "unauthorized"),
+            Self::OperatorRoutesDisabled => (403, "forbidden"),
+            Self::PayloadTooLarge(_) => (413, "payload_too_large"),
+            Self::UnsupportedMediaType => (415, "unsupported_media_type"),
+            Self::UnsupportedGrantType
+            | Self::UnreadableBody
+            | Self::InvalidJson(_)
+            | Self::JsonNotAnObject
+            | Self::FormNotUtf8
+            | Self::InvalidMultipart => (400, "invalid_request"),
+        }
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Domain(error) => error.fmt(f),
+            Self::NoRoute => f.write_str("no such route"),
+            Self::MethodNotAllowed(allowed) => write!(f, "allowed: {}", allowed.join(", ")),
+            Self::BearerRequired => f.write_str("a bearer access token is required"),
+            Self::InvalidOperatorToken => f.write_str("invalid operator token"),
+            Self::OperatorRoutesDisabled => {
+                f.write_str("operator routes are disabled: OPERATOR_TOKEN is not set")
+            }
+            Self::UnsupportedGrantType => f.write_str("grant_type must be client_credentials"),
+            Self::PayloadTooLarge(limit) => write!(f, "the body is larger than {limit} bytes"),
+            Self::UnsupportedMediaType => f.write_str(
+                "send application/json, application/x-www-form-urlencoded or multipart/form-data",
+            ),
+            Self::UnreadableBody => f.write_str("unreadable body"),
+            Self::InvalidJson(detail) => write!(f, "invalid JSON body: {detail}"),
+            Self::JsonNotAnObject => f.write_str("the JSON body must be an object"),
+            Self::FormNotUtf8 => f.write_str("the form body is not valid UTF-8"),
+            Self::InvalidMultipart => f.write_str("invalid multipart/form-data body"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'static str,
+    error_description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+}
+
+/// The response for `failure`. An internal failure is logged with `request_id`, which the
+/// answer carries; nothing else of it reaches the client.
+pub fn respond(failure: &HttpError, request_id: &str, oauth: bool) -> Result<Response> {
+    let (status, code) = failure.status(oauth);
+    if let HttpError::Domain(Error::Internal(detail)) = failure {
+        worker::console_error!("request {request_id}: {detail}");
+    }
+    let field = match failure {
+        HttpError::Domain(error) => error.field(),
+        _ => None,
+    };
+    let body = ErrorBody {
+        error: code,
+        error_description: failure.to_string(),
+        field,
+        request_id: (status == 500).then_some(request_id),
+    };
+    let mut response = respond::json(status, &body)?;
+    let headers = response.headers_mut();
+    match failure {
+        HttpError::Domain(Error::Throttled { retry_after }) => {
+            headers.set("retry-after", &retry_after.to_string())?;
+        }
+        HttpError::MethodNotAllowed(allowed) => headers.set("allow", &allowed.join(", "))?,
+        _ => {}
+    }
+    if status == 401 {
+        headers.set("www-authenticate", "Bearer")?;
+    }
+    Ok(response)
+}
