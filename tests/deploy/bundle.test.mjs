@@ -43,6 +43,9 @@ for (const env of ["staging", "production"]) {
     const testBuild = await readFile(`${root}/worker/build-test/index_bg.wasm`);
     assert.ok(testBuild.includes("x-test-now"), "the test build lacks the test clock: this check proves nothing");
     assert.ok(!wasm.includes("x-test-now"), "the upload carries the test clock");
+    // So are the storage contract and its hook (cargo feature storage-contract), by its table.
+    assert.ok(testBuild.includes("contract_probe"), "the test build lacks the storage contract: this check proves nothing");
+    assert.ok(!wasm.includes("contract_probe"), "the upload carries the storage contract");
 
     const gzip = gzipSync(wasm, { level: 9 }).length;
     console.log(`${env}: wrangler says ${upload[1]} / gzip ${upload[2]}; worker wasm ${wasm.length} bytes, ${gzip} bytes gzip -9`);

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::Result;
 
+#[cfg(any(test, feature = "contract"))]
+pub mod contract;
+
 /// A value bound to a `?` placeholder. Binary data is stored as base64 text, which every
 /// engine here reads and writes the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -66,6 +66,10 @@ impl DurableObject for OrgObject {
         if request.path() == "/ping" {
             return respond::json(200, &Health::OK);
         }
+        #[cfg(feature = "storage-contract")]
+        if request.path() == "/storage-contract" {
+            return storage_contract(&self.sql);
+        }
         // The only await: reading the call, before any state is touched. Parsed in Rust, so
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
         let text = request.text().await;
@@ -134,6 +138,16 @@ impl OrgObject {
                 replayed: false,
             }),
         }
+    }
+}
+
+/// Test builds only: checks the storage guarantees the rules rely on (`sql::contract`, the
+/// same checks bundled SQLite passes natively) on this object's own storage.
+#[cfg(feature = "storage-contract")]
+fn storage_contract(sql: &ObjectSql) -> worker::Result<Response> {
+    match totp_domain::sql::contract::check(sql) {
+        Ok(()) => respond::json(200, &Health::OK),
+        Err(broken) => Response::error(broken, 500),
     }
 }
 

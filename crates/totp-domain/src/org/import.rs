@@ -3,6 +3,8 @@
 //! it becomes the user's active factor, sealed like any secret, in its own transaction, so a
 //! bad entry leaves the good ones imported. Secrets are never echoed.
 
+use std::fmt;
+
 use otp_core::{OtpauthUri, UriError};
 use serde::{Deserialize, Serialize};
 
@@ -51,7 +53,7 @@ pub struct ImportResult {
     pub status: &'static str,
     /// Why the entry was not imported.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<Refusal>,
     /// Five codes joined by `\n`, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_codes: Option<String>,
@@ -118,38 +120,30 @@ impl<S: Sql> OrgService<'_, S> {
         replace: bool,
     ) -> Result<Refusable<(String, Option<String>)>> {
         let Some(sent) = entry.user_id else {
-            return Ok(Err("user_id is required".into()));
+            return Ok(Err(Refusal::UserIdMissing));
         };
         let user = match self.user_id(&sent) {
             Ok(user) => user,
-            Err(Error::NotFound(Record::User)) => return Ok(Err("user not found".into())),
+            Err(Error::NotFound(Record::User)) => return Ok(Err(Refusal::UserNotFound)),
             Err(error) => return Err(error),
         };
         let Some(uri) = entry.otpauth_uri else {
-            return Ok(Err("otpauth_uri is required".into()));
+            return Ok(Err(Refusal::UriMissing));
         };
         let parsed = match OtpauthUri::parse(uri.trim()) {
             Ok(parsed) => parsed,
-            Err(UriError::UnsupportedType) => {
-                return Ok(Err("only TOTP can be imported (otpauth://totp/)".into()));
-            }
-            Err(other) => return Ok(Err(format!("otpauth_uri: {other}"))),
+            Err(UriError::UnsupportedType) => return Ok(Err(Refusal::NotTotp)),
+            Err(other) => return Ok(Err(Refusal::Uri(other))),
         };
         if !PERIODS.contains(&parsed.period()) {
-            return Ok(Err(format!(
-                "otpauth_uri: period must be between {} and {} seconds",
-                PERIODS.start(),
-                PERIODS.end()
-            )));
+            return Ok(Err(Refusal::PeriodOutOfRange));
         }
         let existing = store::factor(self.sql, &user)?;
         let active = existing
             .as_ref()
             .is_some_and(|factor| factor.status == FactorStatus::Active);
         if active && !replace {
-            return Ok(Err(
-                "the user already has an active factor; set replace to change it".into(),
-            ));
+            return Ok(Err(Refusal::ActiveFactor));
         }
         let sealed_secret = self.keys.seal(parsed.secret(), &user)?;
         let mut factor = Factor::new(
@@ -186,5 +180,54 @@ impl<S: Sql> OrgService<'_, S> {
     }
 }
 
-/// An entry's outcome: done, or refused with a reason that names no secret.
-type Refusable<T> = std::result::Result<T, String>;
+/// An entry's outcome: done, or refused.
+type Refusable<T> = std::result::Result<T, Refusal>;
+
+/// Why an entry was not imported; its message names no secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The entry has no `user_id`.
+    UserIdMissing,
+    /// No user has this id or email.
+    UserNotFound,
+    /// The entry has no `otpauth_uri`.
+    UriMissing,
+    /// The URI is `otpauth://hotp/`.
+    NotTotp,
+    /// The URI does not parse.
+    Uri(UriError),
+    /// The URI's period is outside the connection's bounds.
+    PeriodOutOfRange,
+    /// The user has an active factor and `replace` was not set.
+    ActiveFactor,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UserIdMissing => f.write_str("user_id is required"),
+            Self::UserNotFound => f.write_str("user not found"),
+            Self::UriMissing => f.write_str("otpauth_uri is required"),
+            Self::NotTotp => f.write_str("only TOTP can be imported (otpauth://totp/)"),
+            Self::Uri(error) => write!(f, "otpauth_uri: {error}"),
+            Self::PeriodOutOfRange => write!(
+                f,
+                "otpauth_uri: period must be between {} and {} seconds",
+                PERIODS.start(),
+                PERIODS.end()
+            ),
+            Self::ActiveFactor => {
+                f.write_str("the user already has an active factor; set replace to change it")
+            }
+        }
+    }
+}
+
+impl Serialize for Refusal {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}

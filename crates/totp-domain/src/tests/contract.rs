@@ -257,3 +257,32 @@ fn the_export_holds_every_table_with_secrets_sealed_and_codes_hashed() {
     );
     drop(totp);
 }
+
+/// Bundled SQLite, committing each write on its own: what an engine without transactions does.
+struct WriteByWrite(super::sqlite::Sqlite);
+
+impl Sql for WriteByWrite {
+    fn rows<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &crate::sql::Statement,
+    ) -> Result<Vec<T>, Error> {
+        self.0.rows(query)
+    }
+
+    fn commit(&self, writes: Vec<crate::sql::Statement>) -> Result<(), Error> {
+        writes
+            .into_iter()
+            .try_for_each(|write| self.0.commit(vec![write]))
+    }
+}
+
+#[test]
+fn bundled_sqlite_keeps_the_storage_contract() {
+    crate::sql::contract::check(&super::sqlite::Sqlite::open()).unwrap();
+}
+
+#[test]
+fn the_storage_contract_catches_an_engine_without_transactions() {
+    let broken = crate::sql::contract::check(&WriteByWrite(super::sqlite::Sqlite::open()));
+    assert!(broken.is_err_and(|why| why.starts_with("a failed commit left part of its writes")),);
+}

@@ -4,7 +4,8 @@ use super::{Org, T0, wrong};
 use crate::error::Error;
 use crate::factor::FactorStatus;
 use crate::model::PageRequest;
-use crate::org::{ImportEntry, ImportRequest, MAX_IMPORTS};
+use crate::org::{ImportEntry, ImportRequest, MAX_IMPORTS, Refusal};
+use otp_core::UriError;
 
 /// RFC 6238's test secrets: "12345678901234567890" (SHA-1) and its 32-byte extension (SHA-256).
 const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -125,25 +126,24 @@ fn bad_entries_are_reported_by_index_and_the_good_ones_stay_imported() {
     ];
     let report = import(&org, cases, true, false);
     assert_eq!((report.imported, report.failed), (1, 6));
-    let errors: Vec<_> = report
-        .results
-        .iter()
-        .map(|r| (r.index, r.status, r.error.clone().unwrap_or_default()))
-        .collect();
-    assert_eq!(errors[0], (0, "imported", String::new()));
-    assert_eq!(errors[1].2, "only TOTP can be imported (otpauth://totp/)");
-    assert_eq!(errors[2].2, "user not found");
-    assert!(
-        errors[3].2.starts_with("otpauth_uri: secret parameter"),
-        "{}",
-        errors[3].2
-    );
+    let refusals: Vec<_> = report.results.iter().map(|r| r.error.clone()).collect();
     assert_eq!(
-        errors[4].2,
-        "otpauth_uri: period must be between 15 and 60 seconds"
+        report.results.iter().map(|r| r.index).collect::<Vec<_>>(),
+        (0..7).collect::<Vec<_>>()
     );
-    assert_eq!(errors[5].2, "otpauth_uri: not an otpauth:// URI");
-    assert_eq!(errors[6].2, "otpauth_uri is required");
+    assert_eq!(report.results[0].status, "imported");
+    assert_eq!(refusals[0], None);
+    assert_eq!(refusals[1], Some(Refusal::NotTotp));
+    assert_eq!(refusals[2], Some(Refusal::UserNotFound));
+    assert!(
+        matches!(refusals[3], Some(Refusal::Uri(UriError::Secret(_)))),
+        "{:?}",
+        refusals[3]
+    );
+    assert_eq!(refusals[4], Some(Refusal::PeriodOutOfRange));
+    assert_eq!(refusals[5], Some(Refusal::Uri(UriError::Scheme)));
+    assert_eq!(refusals[6], Some(Refusal::UriMissing));
+    assert!(report.results[1..].iter().all(|r| r.status == "error"));
     assert!(
         !format!("{report:?}").contains("base32*"),
         "no secret is echoed"
@@ -177,10 +177,7 @@ fn an_active_factor_is_replaced_only_when_asked() {
     let (user, totp, codes) = org.active();
     let uri = format!("otpauth://totp/x?secret={RFC_SHA1}");
     let refused = import(&org, vec![entry(&user, &uri)], false, false);
-    assert_eq!(
-        refused.results[0].error.as_deref(),
-        Some("the user already has an active factor; set replace to change it")
-    );
+    assert_eq!(refused.results[0].error, Some(Refusal::ActiveFactor));
     assert!(
         org.at(T0)
             .validate_challenge(&user, totp.generate(T0).as_str())

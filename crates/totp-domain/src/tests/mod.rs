@@ -10,6 +10,7 @@ mod idempotency;
 mod import;
 mod lifecycle;
 mod lockout;
+mod organizations;
 mod recovery;
 mod reenrollment;
 mod sms;
@@ -22,6 +23,11 @@ use crate::keys::Keys;
 use crate::model::{Environment, Organization};
 use crate::org::{ConnectionUpdate, EnrollmentCreated, NewUser, OrgService};
 use sqlite::Sqlite;
+
+/// Runs an async test body to completion; the SQLite engine never pends, so no runtime is needed.
+pub fn run(test: impl std::future::Future<Output = ()>) {
+    pollster::block_on(test)
+}
 
 /// A fixed instant: tests pass time in.
 pub const T0: u64 = 1_800_000_000;
