@@ -12,6 +12,8 @@
 
 #[cfg(target_arch = "wasm32")]
 mod clock;
+#[cfg(all(target_arch = "wasm32", feature = "storage-contract"))]
+mod contract;
 #[cfg(target_arch = "wasm32")]
 mod control;
 #[cfg(target_arch = "wasm32")]

@@ -37,6 +37,10 @@ const OPENAPI: &str = include_str!("../../openapi.json");
 async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Result<Response> {
     let request_id = new_id().unwrap_or_default();
     let path = request.path();
+    #[cfg(feature = "storage-contract")]
+    if path == crate::contract::PATH {
+        return crate::contract::d1(&env).await;
+    }
     let decoded: Vec<String> = path
         .trim_matches('/')
         .split('/')

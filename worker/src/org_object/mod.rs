@@ -67,8 +67,8 @@ impl DurableObject for OrgObject {
             return respond::json(200, &Health::OK);
         }
         #[cfg(feature = "storage-contract")]
-        if request.path() == "/storage-contract" {
-            return storage_contract(&self.sql);
+        if request.path() == crate::contract::PATH {
+            return crate::contract::answer(totp_domain::sql::contract::check(&self.sql));
         }
         // The only await: reading the call, before any state is touched. Parsed in Rust, so
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
@@ -138,16 +138,6 @@ impl OrgObject {
                 replayed: false,
             }),
         }
-    }
-}
-
-/// Test builds only: checks the storage guarantees the rules rely on (`sql::contract`, the
-/// same checks bundled SQLite passes natively) on this object's own storage.
-#[cfg(feature = "storage-contract")]
-fn storage_contract(sql: &ObjectSql) -> worker::Result<Response> {
-    match totp_domain::sql::contract::check(sql) {
-        Ok(()) => respond::json(200, &Health::OK),
-        Err(broken) => Response::error(broken, 500),
     }
 }
 

@@ -1,11 +1,13 @@
-//! What the rules take for granted of an organization's storage, written once and checked
-//! against every engine that implements [`Sql`]: bundled SQLite in the native tests, a Durable
-//! Object's storage in the workerd tests (test build only). An engine that breaks one of these
-//! breaks single use, lockout or atomic enrollment without any rule changing.
+//! What the rules take for granted of their storage, written once and checked against every
+//! engine: [`check`] for an organization's [`Sql`] (bundled SQLite natively, a Durable Object's
+//! storage on workerd), [`check_control`] for the control plane's [`ControlDb`] (bundled SQLite
+//! natively, D1 on workerd); the workerd checks run in the test build only. An engine that
+//! breaks one of these breaks single use, lockout, unique accounts or idempotency claims
+//! without any rule changing.
 
 use serde::Deserialize;
 
-use super::{Sql, Value};
+use super::{ControlDb, Sql, Value};
 use crate::stmt;
 
 const TABLE: &str = "CREATE TABLE contract_probe (\
@@ -166,4 +168,72 @@ fn rows_come_in_the_order_asked(sql: &impl Sql) -> Result<(), String> {
     }
     sql.commit(vec![stmt!("DELETE FROM contract_probe")])
         .map_err(described)
+}
+
+/// Checks the control plane's guarantees on a scratch table of `db`, dropped again at the end;
+/// the first broken one, named. The engine must hold no table named `contract_probe`.
+pub async fn check_control(db: &impl ControlDb) -> Result<(), String> {
+    db.run(&stmt!(TABLE)).await.map_err(described)?;
+    let outcome = control_guarantees(db).await;
+    db.run(&stmt!("DROP TABLE contract_probe"))
+        .await
+        .map_err(described)?;
+    outcome
+}
+
+async fn control_guarantees(db: &impl ControlDb) -> Result<(), String> {
+    // Unique accounts and idempotency claims read "did my insert happen" from the count.
+    let counts = [
+        (insert(1, "a", MAX_EXACT), 1),
+        (insert(2, "b", -MAX_EXACT), 1),
+        (insert(3, "c", Value::Null), 1),
+        (
+            stmt!("INSERT OR IGNORE INTO contract_probe (id, label) VALUES (4, 'a')"),
+            0,
+        ),
+        (
+            stmt!("UPDATE contract_probe SET note = ?1 WHERE id < 3", "é 😀"),
+            2,
+        ),
+        (stmt!("DELETE FROM contract_probe WHERE id = 99"), 0),
+    ];
+    for (write, expected) in counts {
+        let changed = db.run(&write).await.map_err(described)?;
+        if changed != expected {
+            return Err(format!(
+                "{} changed {changed} rows, said {expected}",
+                write.sql
+            ));
+        }
+    }
+    if db.run(&insert(5, "typed", "twelve")).await.is_ok() {
+        return Err("a STRICT INTEGER column took text".into());
+    }
+    if db.run(&insert(6, "a", 1i64)).await.is_ok() {
+        return Err("a write breaking UNIQUE succeeded".into());
+    }
+    let found: Vec<Probe> = db
+        .rows(&stmt!(
+            "SELECT id, label, amount, note FROM contract_probe ORDER BY id"
+        ))
+        .await
+        .map_err(described)?;
+    let expected = vec![
+        probe(1, "a", Some(MAX_EXACT), Some("é 😀")),
+        probe(2, "b", Some(-MAX_EXACT), Some("é 😀")),
+        probe(3, "c", None, None),
+    ];
+    if found != expected {
+        return Err(format!("wrote {expected:?}, read {found:?}"));
+    }
+    Ok(())
+}
+
+fn probe(id: i64, label: &str, amount: Option<i64>, note: Option<&str>) -> Probe {
+    Probe {
+        id,
+        label: label.into(),
+        amount,
+        note: note.map(Into::into),
+    }
 }

@@ -286,3 +286,11 @@ fn the_storage_contract_catches_an_engine_without_transactions() {
     let broken = crate::sql::contract::check(&WriteByWrite(super::sqlite::Sqlite::open()));
     assert!(broken.is_err_and(|why| why.starts_with("a failed commit left part of its writes")),);
 }
+
+#[test]
+fn bundled_sqlite_keeps_the_control_plane_contract() {
+    super::run(async {
+        let db = super::sqlite::Sqlite::open();
+        crate::sql::contract::check_control(&db).await.unwrap();
+    });
+}
