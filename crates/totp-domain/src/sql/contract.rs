@@ -201,7 +201,7 @@ async fn control_guarantees(db: &impl ControlDb) -> Result<(), String> {
         let changed = db.run(&write).await.map_err(described)?;
         if changed != expected {
             return Err(format!(
-                "{} changed {changed} rows, said {expected}",
+                "{} reported {changed} rows changed, not {expected}",
                 write.sql
             ));
         }

@@ -294,3 +294,29 @@ fn bundled_sqlite_keeps_the_control_plane_contract() {
         crate::sql::contract::check_control(&db).await.unwrap();
     });
 }
+
+/// Bundled SQLite that reports no changed rows, as a driver that drops the count would.
+struct CountsNothing(super::sqlite::Sqlite);
+
+impl crate::sql::ControlDb for CountsNothing {
+    async fn rows<T: serde::de::DeserializeOwned>(
+        &self,
+        query: &crate::sql::Statement,
+    ) -> Result<Vec<T>, Error> {
+        crate::sql::ControlDb::rows(&self.0, query).await
+    }
+
+    async fn run(&self, write: &crate::sql::Statement) -> Result<u64, Error> {
+        crate::sql::ControlDb::run(&self.0, write).await.map(|_| 0)
+    }
+}
+
+#[test]
+fn the_control_plane_contract_catches_an_engine_that_drops_counts() {
+    super::run(async {
+        let db = CountsNothing(super::sqlite::Sqlite::open());
+        let broken = crate::sql::contract::check_control(&db).await;
+        let why = broken.unwrap_err();
+        assert!(why.contains("reported 0 rows changed, not 1"), "{why}");
+    });
+}
