@@ -19,7 +19,8 @@ pub const SYMBOLS: usize = 16;
 pub fn generate() -> Result<Zeroizing<String>, crate::SecretError> {
     let mut bytes = Zeroizing::new([0u8; SYMBOLS * 5 / 8]);
     getrandom::fill(bytes.as_mut()).map_err(|_| crate::SecretError::Random)?;
-    let symbols = Zeroizing::new(crate::base32::encode(bytes.as_ref()).to_ascii_lowercase());
+    let mut symbols = Zeroizing::new(crate::base32::encode(bytes.as_ref()));
+    symbols.make_ascii_lowercase();
     let mut code = Zeroizing::new(String::with_capacity(SYMBOLS + SYMBOLS / 4));
     for (index, symbol) in symbols.chars().enumerate() {
         if index > 0 && index.is_multiple_of(4) {

@@ -68,6 +68,78 @@ fn decoding_reports_the_position_of_bad_input() {
 }
 
 #[test]
+fn decoding_refuses_lengths_that_cannot_hold_whole_bytes() {
+    // 1, 3 or 6 symbols in the last group of eight leave bits that make no whole byte.
+    for text in [
+        "M",
+        "MZX",
+        "MZXW6Y",
+        "MZXW6YTBM",
+        "MZXW6YTBMZX",
+        "MZXW6YTBMZXW6Y",
+    ] {
+        assert_eq!(
+            base32::decode(text),
+            Err(DecodeError::InvalidLength),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn decoding_keeps_its_padding_rules() {
+    // `=` only at the end, with whitespace allowed inside it, and only to complete a group.
+    assert_eq!(&*base32::decode("MY== ==\n==").unwrap(), b"f");
+    assert_eq!(
+        base32::decode("MY======MY======"),
+        Err(DecodeError::DataAfterPadding { position: 8 })
+    );
+    assert_eq!(
+        base32::decode("=MY"),
+        Err(DecodeError::DataAfterPadding { position: 1 })
+    );
+    assert_eq!(
+        base32::decode("MZ=1"),
+        Err(DecodeError::DataAfterPadding { position: 3 })
+    );
+    assert_eq!(
+        base32::decode("MY======="),
+        Err(DecodeError::InvalidPadding)
+    );
+    // A whole group of padding after complete data has always been accepted.
+    assert_eq!(&*base32::decode("MZXW6YTB========").unwrap(), b"fooba");
+    assert_eq!(&*base32::decode("========").unwrap(), b"");
+}
+
+#[test]
+fn decoding_ignores_the_unused_trailing_bits() {
+    // "MZ" is "f" plus two bits that a canonical encoder leaves zero ("MY"): they are dropped.
+    assert_eq!(&*base32::decode("MZ").unwrap(), b"f");
+    assert_eq!(&*base32::decode("MZXW6YTBOL").unwrap(), b"foobar");
+}
+
+#[test]
+fn decoding_ignores_only_ascii_whitespace() {
+    assert_eq!(&*base32::decode("MZ\r\n\x0cXW 6Y\tTB").unwrap(), b"fooba");
+    for (text, position) in [
+        ("MZ\x0bXW", 2),
+        ("MZ\u{a0}XW", 2),
+        ("0A", 0),
+        ("A1", 1),
+        ("AB8C", 2),
+        ("ABC9", 3),
+        ("AB-C", 2),
+        ("M1", 1),
+    ] {
+        assert_eq!(
+            base32::decode(text),
+            Err(DecodeError::InvalidSymbol { position }),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
 fn new_secrets_must_have_128_bits() {
     assert_eq!(Secret::new(vec![7; 15]), Err(SecretError::TooShort));
     assert_eq!(Secret::new(vec![7; 16]).unwrap().as_bytes(), &[7; 16]);

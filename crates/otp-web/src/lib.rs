@@ -8,6 +8,7 @@ mod qr;
 use js_sys::{Error, Object, Reflect};
 use otp_core::{Algorithm, Digits, OtpauthUri, Secret};
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 pub use qr::{QrError, QrStyle, render_svg};
 
@@ -56,6 +57,10 @@ fn js_error(error: impl core::fmt::Display) -> JsValue {
 fn parse(uri: &str) -> Result<OtpauthUri, JsValue> {
     OtpauthUri::parse(uri).map_err(js_error)
 }
+
+// Option bags are read by hand: serde-wasm-bindgen added 18 KB gzip (its error messages
+// format floats and escape strings), past the package's 60 KB budget, and its errors do not
+// name the field.
 
 /// `object[name]`, or `None` when absent, `undefined` or `null`.
 fn field(object: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
@@ -143,7 +148,7 @@ pub fn build_otpauth_uri(
         text_field(&parameters, "account")?.ok_or_else(|| js_error("account is required"))?;
     let secret =
         text_field(&parameters, "secret")?.ok_or_else(|| js_error("secret is required"))?;
-    let secret = Secret::from_base32(&secret).map_err(js_error)?;
+    let secret = Secret::from_base32(&Zeroizing::new(secret)).map_err(js_error)?;
     let issuer = text_field(&parameters, "issuer")?;
     let algorithm = match text_field(&parameters, "algorithm")? {
         Some(name) => name.parse::<Algorithm>().map_err(js_error)?,
@@ -163,16 +168,13 @@ pub fn build_otpauth_uri(
 /// The code an authenticator shows for `uri` at `unixSeconds`, for a preview.
 #[wasm_bindgen(js_name = currentCode)]
 pub fn current_code(uri: &str, unix_seconds: f64) -> Result<String, JsValue> {
-    let totp = parse(uri)?.totp().map_err(js_error)?;
-    Ok(totp.generate(unix_time(unix_seconds)?).as_str().to_owned())
+    Totp::new(uri)?.code(unix_seconds)
 }
 
 /// Seconds until the code shown for `uri` at `unixSeconds` changes.
 #[wasm_bindgen(js_name = secondsRemaining)]
 pub fn seconds_remaining(uri: &str, unix_seconds: f64) -> Result<u32, JsValue> {
-    let totp = parse(uri)?.totp().map_err(js_error)?;
-    let remaining = totp.seconds_remaining(unix_time(unix_seconds)?);
-    u32::try_from(remaining).map_err(js_error)
+    Totp::new(uri)?.seconds_remaining(unix_seconds)
 }
 
 /// JavaScript time is a double; accept whole, non-negative seconds up to `Number.MAX_SAFE_INTEGER`.

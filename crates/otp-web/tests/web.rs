@@ -4,7 +4,7 @@
 
 use js_sys::{Error, Reflect};
 use otp_web::{current_code, parse_otpauth_uri, seconds_remaining};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 const RFC_URI: &str =
@@ -72,4 +72,56 @@ fn the_totp_class_generates_and_verifies() {
     assert_eq!(totp.verify("94287082", 75.0, 1).unwrap(), Some(1.0));
     assert_eq!(totp.verify("94287083", 75.0, 1).unwrap(), None);
     assert!(otp_web::Totp::new("otpauth://totp/x").is_err());
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        Reflect::set(&object, &(*name).into(), value).unwrap();
+    }
+    object.into()
+}
+
+fn message(result: Result<String, JsValue>) -> String {
+    result
+        .unwrap_err()
+        .dyn_into::<Error>()
+        .unwrap()
+        .message()
+        .into()
+}
+
+#[wasm_bindgen_test]
+fn option_bags_name_the_field_of_the_wrong_type_and_skip_null() {
+    let parameters = |digits: JsValue| {
+        object(&[
+            ("issuer", JsValue::NULL),
+            ("account", "jane".into()),
+            ("secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()),
+            ("digits", digits),
+        ])
+    };
+    let built = otp_web::build_otpauth_uri(parameters(JsValue::UNDEFINED));
+    assert_eq!(
+        built.unwrap(),
+        "otpauth://totp/jane?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    );
+    assert_eq!(
+        message(otp_web::build_otpauth_uri(parameters("8".into()))),
+        "digits must be a whole number"
+    );
+    assert_eq!(
+        message(otp_web::build_otpauth_uri(parameters(9.into()))),
+        "digits must be 6, 7 or 8"
+    );
+    let options = object(&[("quietZone", 1.5.into()), ("title", 5.into())]);
+    assert_eq!(
+        message(otp_web::render_qr_svg(RFC_URI, options)),
+        "quietZone must be a whole number"
+    );
+    let options = object(&[("quietZone", JsValue::NULL), ("title", 5.into())]);
+    assert_eq!(
+        message(otp_web::render_qr_svg(RFC_URI, options)),
+        "title must be a string"
+    );
 }
