@@ -21,7 +21,7 @@ const TABLE: &str = "CREATE TABLE contract_probe (\
 /// JavaScript, whose doubles hold integers exactly up to 2^53 − 1 (a larger one arrives as a
 /// REAL, which a STRICT INTEGER column refuses). The rules store none larger: times, counts and
 /// bounded settings.
-pub const MAX_EXACT: i64 = (1 << 53) - 1;
+pub const MAX_EXACT: i64 = 9_007_199_254_740_991; // JavaScript's Number.MAX_SAFE_INTEGER
 
 #[derive(Debug, PartialEq, Eq, Deserialize)]
 struct Probe {
@@ -74,7 +74,7 @@ fn insert(id: i64, label: &str, amount: impl Into<Value>) -> super::Statement {
 
 fn values_come_back_as_written(sql: &impl Sql) -> Result<(), String> {
     let texts = ["", "it's", "é 😀 \u{212A}", "line\nbreak", "%_\\"];
-    let amounts = [Some(-MAX_EXACT), Some(-1), Some(0), Some(MAX_EXACT), None];
+    let amounts = [Some(-MAX_EXACT), Some(0), Some(1), Some(MAX_EXACT), None];
     let mut writes = Vec::new();
     for (id, (text, amount)) in (1..).zip(texts.iter().zip(amounts)) {
         writes.push(insert(id, &format!("v{id}"), amount));

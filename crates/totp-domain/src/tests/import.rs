@@ -228,3 +228,24 @@ fn an_import_holds_1_to_500_entries() {
         ));
     }
 }
+
+#[test]
+fn a_refusal_tells_the_client_what_to_fix() {
+    let said = |refusal: Refusal| refusal.to_string();
+    assert_eq!(
+        said(Refusal::NotTotp),
+        "only TOTP can be imported (otpauth://totp/)"
+    );
+    assert_eq!(
+        said(Refusal::PeriodOutOfRange),
+        "otpauth_uri: period must be between 15 and 60 seconds"
+    );
+    assert_eq!(
+        said(Refusal::Uri(UriError::Scheme)),
+        "otpauth_uri: not an otpauth:// URI"
+    );
+    assert_eq!(
+        said(Refusal::ActiveFactor),
+        "the user already has an active factor; set replace to change it"
+    );
+}

@@ -5,6 +5,7 @@
 
 mod challenges;
 mod contract;
+mod engines;
 mod enrollment;
 mod idempotency;
 mod import;
