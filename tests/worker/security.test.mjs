@@ -170,6 +170,19 @@ test("a connection keeps guessing expensive: period and skew outside their bound
   assert.deepEqual([(await put({ period: 15, skew: 1 })).body.period, (await api.call("GET", `/api/v2/org/${org}/totp-connection`)).body.skew], [15, 1]);
 });
 
+test("a whole number written with a zero fraction is that number, as JSON Schema counts integers", async () => {
+  const { org } = await enrolledUser();
+  const put = (raw) =>
+    api.call("PUT", `/api/v2/org/${org}/totp-connection`, { raw, headers: { "content-type": "application/json" } });
+  const whole = await put('{"max_attempts": 11.0, "digits": 8.0, "active": 1.0}');
+  assert.equal(whole.status, 200, JSON.stringify(whole.body));
+  assert.deepEqual([whole.body.max_attempts, whole.body.digits, whole.body.active], [11, 8, true]);
+  for (const raw of ['{"max_attempts": 11.5}', '{"max_attempts": -1.0}', '{"max_attempts": 1e300}', '{"active": 0.5}']) {
+    const refused = await put(raw);
+    assert.equal(refused.status, 422, `${raw}: ${JSON.stringify(refused.body)}`);
+  }
+});
+
 test("every API answer forbids caching, sniffing and referrers, and asks for HTTPS", async () => {
   const { org, user } = await enrolledUser();
   const answers = [

@@ -194,7 +194,9 @@ impl Input {
         match self.get(path) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(Value::Number(number)) => Ok(Some(number.to_string())),
+            Some(Value::Number(number)) => Ok(Some(
+                whole(number).map_or_else(|| number.to_string(), |value| value.to_string()),
+            )),
             Some(_) => Err(Error::invalid(field, "must be a string")),
         }
     }
@@ -209,7 +211,7 @@ impl Input {
                 "false" | "0" => Ok(Some(false)),
                 _ => Err(Error::invalid(field, "must be true or false")),
             },
-            Some(Value::Number(number)) => match number.as_u64() {
+            Some(Value::Number(number)) => match whole(number) {
                 Some(1) => Ok(Some(true)),
                 Some(0) => Ok(Some(false)),
                 _ => Err(Error::invalid(field, "must be true or false")),
@@ -223,7 +225,7 @@ impl Input {
         let invalid = || Error::invalid(field, "must be a non-negative whole number");
         match self.get(&[field]) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(number)) => number.as_u64().map(Some).ok_or_else(invalid),
+            Some(Value::Number(number)) => whole(number).map(Some).ok_or_else(invalid),
             Some(Value::String(text)) => text.trim().parse().map(Some).map_err(|_| invalid()),
             Some(_) => Err(invalid()),
         }
@@ -266,4 +268,16 @@ impl Input {
             per_page: per_page as u32,
         })
     }
+}
+
+/// A JSON number as a non-negative whole number: `11` and `11.0` alike, as JSON Schema counts
+/// integers (one written with a fraction only up to 2^53, where doubles stop being exact).
+fn whole(number: &serde_json::Number) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|value| value.fract() == 0.0 && (0.0..=EXACT).contains(value))
+            .map(|value| value as u64)
+    })
 }

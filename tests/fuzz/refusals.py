@@ -1,0 +1,67 @@
+"""A schemathesis check loaded by tests/fuzz/schemathesis.test.mjs (the `hooks` of its config).
+
+The OpenAPI document says what a well-formed request is, and the server accepts every one of
+them, except for refusals no schema can express:
+
+- what the server already holds: an email taken by another user of the organization (422,
+  "email has already been taken", which the integration guide requires), or an Idempotency-Key
+  already used with other fields (422 naming the header);
+- the size of the body: more than 16 KiB (256 KiB for an import) is a 413.
+
+The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
+one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
+one of these causes, so any other refusal of a request the document allows still fails the run.
+"""
+
+import json
+
+import schemathesis
+
+BODY_LIMIT = 16 * 1024
+IMPORT_LIMIT = 256 * 1024
+
+
+def _error(response):
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _cause(response, case):
+    """Why the server refused this well-formed request, if it is one the document cannot say."""
+    operation_id = case.operation.definition.raw.get("operationId")
+    if response.status_code == 413:
+        limit = IMPORT_LIMIT if operation_id == "importFactors" else BODY_LIMIT
+        sent = response.request.body or b""
+        if isinstance(sent, str):
+            sent = sent.encode()
+        if len(sent) > limit:
+            return f"the body has {len(sent)} bytes, over {limit}"
+        return None
+    error = _error(response)
+    field, description = error.get("field"), error.get("error_description", "")
+    if field == "email" and description == "email has already been taken":
+        return "the email is taken"
+    headers = {name.lower() for name in (case.headers or {})}
+    if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
+        return "the Idempotency-Key was used with other fields"
+    return None
+
+
+@schemathesis.check
+def refused_only_for_what_no_schema_says(ctx, response, case):
+    """A 413 or 422 to a request the document allows must be one of the refusals above."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive:
+        return None
+    if response.status_code not in (413, 422):
+        return None
+    if _cause(response, case) is None:
+        raise AssertionError(
+            f"A request the document allows was refused with {response.status_code}, for none of "
+            f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size): "
+            f"{response.text[:300]}"
+        )
+    return None
