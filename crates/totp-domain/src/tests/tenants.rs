@@ -3,7 +3,7 @@
 
 use super::sqlite::Sqlite;
 use super::{T0, keys, run};
-use crate::control::{Control, KeyState, admit, key_state};
+use crate::control::{AccessToken, Control, KeyState, NewApiKey, admit, key_state};
 use crate::error::{Error, Record};
 use crate::keys::Keys;
 use crate::model::{Environment, Tenant};
@@ -48,6 +48,20 @@ impl ControlPlane {
     /// The control plane's operations at `now`.
     pub fn at(&self, now: u64) -> Control<'_, Sqlite> {
         Control::new(&self.db, &self.keys, now)
+    }
+
+    /// A new API key of the account in `environment`, and a token issued with it.
+    async fn key_and_token(&self, environment: &str) -> (NewApiKey, AccessToken) {
+        let control = self.at(T0);
+        let key = control
+            .create_api_key("communitiz-app", environment)
+            .await
+            .unwrap();
+        let token = control
+            .issue_token("communitiz-app", &key.client_id, &key.client_secret)
+            .await
+            .unwrap();
+        (key, token)
     }
 
     /// What the Worker does for a bearer token, without its cache.
@@ -95,14 +109,7 @@ fn tokens_reach_one_account_and_environment_and_stop_when_revoked() {
     run(async {
         let plane = ControlPlane::new().await;
         let control = plane.at(T0);
-        let key = control
-            .create_api_key("communitiz-app", "production")
-            .await
-            .unwrap();
-        let token = control
-            .issue_token("communitiz-app", &key.client_id, &key.client_secret)
-            .await
-            .unwrap();
+        let (key, token) = plane.key_and_token("production").await;
         assert_eq!(
             plane.authenticate(&token.access_token).await.unwrap(),
             Tenant {
@@ -149,14 +156,7 @@ fn a_key_of_another_account_admits_nothing() {
     run(async {
         let plane = ControlPlane::new().await;
         let control = plane.at(T0);
-        let key = control
-            .create_api_key("communitiz-app", "sandbox")
-            .await
-            .unwrap();
-        let token = control
-            .issue_token("communitiz-app", &key.client_id, &key.client_secret)
-            .await
-            .unwrap();
+        let (_, token) = plane.key_and_token("sandbox").await;
         let claims = control.verify_token(&token.access_token).unwrap();
         let foreign = KeyState {
             account_id: "another".into(),
