@@ -59,9 +59,10 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     let named = request.inner().method() == method.as_ref();
     let Some(route) = named.then(|| route(&method, &segments)).flatten() else {
         let allowed = allowed_methods(&segments);
-        let failure = match allowed.is_empty() {
-            true => HttpError::NoRoute,
-            false => HttpError::MethodNotAllowed(allowed),
+        let failure = if allowed.is_empty() {
+            HttpError::NoRoute
+        } else {
+            HttpError::MethodNotAllowed(allowed)
         };
         return problem::respond(&failure, &request_id, oauth);
     };
@@ -135,7 +136,7 @@ fn required(input: &Input, field: &'static str) -> totp_domain::error::Result<St
         .ok_or_else(|| Error::invalid(field, "is required"))
 }
 
-/// Serves `route`. Credentials are checked before a byte of the body is read.
+/// Serves `operation`. Credentials are checked before a byte of the body is read.
 async fn serve(
     operation: Operation<'_>,
     request: &mut Request,

@@ -9,7 +9,7 @@ use totp_domain::model::{Organization, PageRequest};
 use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate};
 use totp_domain::sql::Sql;
 
-use crate::wire::answers::{AuditEventBody, ConnectionBody, UserBody};
+use crate::wire::answers::{AuditEventBody, ConnectionBody, ExportBody, UserBody};
 
 /// One call into an organization's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -44,13 +44,6 @@ pub enum OrgCommand {
     AuditEvents { page: PageRequest },
     Reseal { limit: u32 },
     Export,
-}
-
-/// An organization's data as exported, with its directory entry.
-#[derive(Serialize)]
-struct Export<'a, T> {
-    organization: &'a Organization,
-    data: T,
 }
 
 fn body(value: impl Serialize) -> Result<Value> {
@@ -107,7 +100,7 @@ pub fn run(
         OrgCommand::Reseal { limit } => (200, body(api.reseal(limit)?)?),
         OrgCommand::Export => (
             200,
-            body(Export {
+            body(ExportBody {
                 organization: org,
                 data: api.export()?,
             })?,

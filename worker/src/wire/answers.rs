@@ -76,6 +76,13 @@ pub struct Resealed<'a> {
     pub remaining: bool,
 }
 
+/// Everything an organization's object holds, with its directory entry (operators only).
+#[derive(Serialize)]
+pub struct ExportBody<'a, T> {
+    pub organization: &'a Organization,
+    pub data: T,
+}
+
 /// An organization: not its account.
 #[derive(Serialize)]
 pub struct OrganizationBody {
