@@ -73,9 +73,10 @@ export SCHEMATHESIS := $(CURDIR)/.tools/venv/bin/schemathesis
 test-fuzz: worker
 	FUZZ_EXAMPLES=15 node --test --test-timeout=600000 --test-force-exit 'tests/fuzz/*.test.mjs'
 
-## The long run (not part of `make test`): many more fuzz examples, then 10 minutes of mixed
-## traffic at a steady rate with a memory bound.
+## The long run (not part of `make test`): 5,000 model-based sequences of the security rules,
+## many more fuzz examples, then 10 minutes of mixed traffic at a steady rate with a memory bound.
 soak: setup worker
+	MODEL_CASES=5000 cargo test -p totp-domain --release --locked tests::model
 	FUZZ_EXAMPLES=300 node --test --test-timeout=3600000 --test-force-exit 'tests/fuzz/*.test.mjs'
 	node --test --test-timeout=1200000 --test-force-exit tests/soak/soak.mjs
 

@@ -188,13 +188,15 @@ function correctCodes(users) {
 const { api, lines, single, spread, correct } = await setup();
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
 const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
+const operator = { authorization: `Bearer ${api.secrets.OPERATOR_TOKEN}` };
 let userCursor = 0;
 let accepted = 0, checked = 0;
 const correctGenerator = correctCodes(correct);
 const scenarios = {
   "no-op (404 route)": [{ method: "GET", path: "/no-such-route", headers: auth }, 404],
-  "one object hop": [{ method: "GET", path: "/health/object" }, 200],
-  "health (1 D1 read)": [{ method: "GET", path: "/health" }, 200],
+  "one object hop": [{ method: "GET", path: "/admin/health/object", headers: operator }, 200],
+  "deep health (1 D1 read, 1 hop)": [{ method: "GET", path: "/admin/health", headers: operator }, 200],
+  "liveness (no D1)": [{ method: "GET", path: "/health" }, 200],
   "validate wrong code": [{ ...validation, setupRequest: wrongCodes(single) }, 200],
   "validate correct code": [{
     ...validation,
@@ -252,7 +254,7 @@ console.log(`per validation: ${JSON.stringify(results.per_validation)}; correct 
 
 results.cold_start_ms = await ourColdStart();
 results.hello_world_cold_start_ms = await helloWorldColdStart();
-console.log(`cold start (Miniflare construction to first answer, median of 5): ours ${results.cold_start_ms} ms (GET /health), JavaScript hello-world ${results.hello_world_cold_start_ms} ms`);
+console.log(`cold start (Miniflare construction to first answer, median of 5): ours ${results.cold_start_ms} ms (GET /health, liveness), JavaScript hello-world ${results.hello_world_cold_start_ms} ms`);
 results.sizes.worker = await size("../worker/build/index_bg.wasm");
 results.sizes["otp-web"] = await size("../crates/otp-web/pkg/otp_web_bg.wasm");
 console.log(`sizes: ${JSON.stringify(results.sizes)}`);

@@ -81,7 +81,7 @@ lines.push(`- worker: ${target("worker wasm: at most 350 KiB gzip", `${fmt(api.s
 lines.push(`- otp-web: ${target("otp-web wasm: at most 60 KiB gzip", `${fmt(api.sizes["otp-web"].gzip)} bytes`, api.sizes["otp-web"].gzip <= 61440)}`, "");
 
 const cold = api.cold_start_ms / api.hello_world_cold_start_ms;
-lines.push("## 5. Cold start", "", `Miniflare construction to the first answer, median of 5, by the same harness: the Worker's \`GET /health\` (one D1 query) on persisted state **${api.cold_start_ms} ms**; a JavaScript hello-world with the same D1, KV and Durable Object bindings **${api.hello_world_cold_start_ms} ms**.`, "");
+lines.push("## 5. Cold start", "", `Miniflare construction to the first answer, median of 5, by the same harness: the Worker's \`GET /health\` (liveness: no D1 query since the health checks split) on persisted state **${api.cold_start_ms} ms**; a JavaScript hello-world with the same D1, KV and Durable Object bindings **${api.hello_world_cold_start_ms} ms**.`, "");
 lines.push(`- ${target("cold start: at most 1.5x the hello-world", `${cold.toFixed(2)}x`, cold <= 1.5)}`, "");
 
 lines.push("## Targets", "", "| target | figure | |", "| --- | --- | --- |");

@@ -20,8 +20,8 @@ export function outcomes(results) {
 }
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build: testClock ? "build-test" : "build" });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false, ratelimits } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build: testClock ? "build-test" : "build", ratelimits });
   const api = {
     worker,
     secrets,

@@ -8,6 +8,7 @@ export function testSecrets() {
     SECRET_SEALING_KEYS: `k1:${key()}`,
     TOKEN_SIGNING_KEY: key(),
     RECOVERY_HASH_KEY: key(),
+    EMAIL_LOOKUP_KEYS: `e1:${key()}`,
     OPERATOR_TOKEN: randomBytes(24).toString("hex"),
   };
 }

@@ -48,12 +48,33 @@ export async function consoleAssets({ env, config = `${root}/wrangler.toml` } = 
 }
 
 /**
+ * The rate limits wrangler declares for environment `env` of `config` (none: the local default),
+ * as wrangler resolves them into Miniflare options.
+ */
+export async function configuredRateLimits({ env, config = `${root}/wrangler.toml` } = {}) {
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  return unstable_getMiniflareWorkerOptions(config, env).workerOptions.ratelimits;
+}
+
+/**
+ * The same bindings with limits no suite reaches: suites ask for many tokens from one address
+ * (there is no CF-Connecting-IP here); `tests/worker/limits.test.mjs` runs the declared ones.
+ */
+async function roomyRateLimits() {
+  const declared = await configuredRateLimits();
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, limit]) => [name, { ...limit, simple: { ...limit.simple, limit: 1_000_000 } }]),
+  );
+}
+
+/**
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
  * port with the console's static assets in front where the wrangler environment `env` of
  * `config` serves them (see `consoleAssets`), as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}` } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}`, ratelimits } = {}) {
   const assets = serve ? await consoleAssets({ env, config }) : undefined;
+  ratelimits ??= await roomyRateLimits();
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${scriptDir}/index.js`,
@@ -66,6 +87,7 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     d1Databases: ["DB"],
     kvNamespaces: ["KV"],
     durableObjects: { ORG: { className: "OrgObject", useSQLite: true } },
+    ratelimits,
     bindings,
     cf: false,
     // The Worker logs a line per request: captured with `onLog`, else dropped (errors still

@@ -25,7 +25,8 @@ async function exerciseEveryOperation() {
   await expect(api.operator("GET", "/admin/accounts/openapi-co"), 200);
   await expect(api.operator("GET", "/admin/accounts/openapi-co/api-keys"), 200);
   await expect(api.call("GET", "/health"), 200);
-  await expect(api.call("GET", "/health/object"), 200);
+  await expect(api.operator("GET", "/admin/health"), 200);
+  await expect(api.operator("GET", "/admin/health/object"), 200);
   await expect(api.call("POST", "/oauth/token", { token: null, json: { grant_type: "client_credentials", domain: "openapi-co", client_id: "x", client_secret: "y" } }), 401);
   const org = (await expect(api.call("POST", "/api/v2/organizations", { json: { name: "Spec Org", email_domains: ["spec.test"] } }), 201)).domain;
   await expect(api.call("GET", "/api/v2/organizations?page=1&per_page=5"), 200);

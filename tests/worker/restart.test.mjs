@@ -39,7 +39,7 @@ test("a lockout and an accepted step survive a restart of the runtime", async ()
   const locked = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } });
   assert.equal(locked.status, 429);
   assert.equal(locked.headers.get("retry-after"), "1");
-  const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
-  assert.deepEqual({ failures: factor.failures, last_step: factor.last_step }, { failures: 2, last_step: step });
+  const guard = (await api.stored(org, "guards")).find((row) => row.user_id === user);
+  assert.deepEqual({ failures: guard.failures, last_accepted_at: guard.last_accepted_at }, { failures: 2, last_accepted_at: step * 30 });
   await api.dispose();
 });

@@ -161,6 +161,11 @@ test("a pending secret is refused during the active one's backoff; force replace
   assert.equal(refused.status, 429, JSON.stringify(refused.body));
   const forced = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user, force_enroll: true } })).body;
   assert.equal((await validate(user, codeAtStep(secret, step() + 1))).status, 409, "the old secret is gone at once");
+  // The step after the user's last accepted one: a code is accepted for a later step only,
+  // whatever secret it comes from.
+  const sameStep = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(forced.secret, step()) } });
+  assert.equal(sameStep.body.success, false);
+  await at(api.now + 30);
   const validated = await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(forced.secret, step()) } });
   assert.deepEqual([validated.status, validated.body.success, validated.body.failed_attempts], [200, true, 0]);
 });

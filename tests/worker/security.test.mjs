@@ -65,7 +65,7 @@ test("parallel wrong guesses are all counted and cannot outrun the lockout", asy
   // the clock; here the wall clock runs, so only the bound is checked).
   const retryAfter = Number(throttled[0].headers.get("retry-after"));
   assert.ok(retryAfter >= 1 && retryAfter <= 30, `Retry-After ${retryAfter}`);
-  const stored = (await api.stored(org, "factors")).find((row) => row.user_id === user);
+  const stored = (await api.stored(org, "guards")).find((row) => row.user_id === user);
   const left = stored.locked_until - Math.floor(Date.now() / 1000);
   assert.ok(left <= 30, `locked for ${left} s`);
   assert.equal(throttled[0].body.error, "too_many_attempts");
@@ -73,8 +73,8 @@ test("parallel wrong guesses are all counted and cannot outrun the lockout", asy
   await api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`);
   const afterChallenge = await validate(org, user, codeAtStep(secret, currentStep() + 1));
   assert.equal(afterChallenge.status, 429);
-  const factor = (await api.stored(org, "factors")).find((row) => row.user_id === user);
-  assert.equal(factor.failures, 5);
+  const guard = (await api.stored(org, "guards")).find((row) => row.user_id === user);
+  assert.equal(guard.failures, 5);
 });
 
 test("tokens: missing, forged, other-environment and revoked", async () => {
@@ -183,7 +183,7 @@ test("a whole number written with a zero fraction is that number, as JSON Schema
   }
 });
 
-test("every API answer forbids caching, sniffing and referrers, and asks for HTTPS", async () => {
+test("every API answer forbids caching, sniffing, framing and referrers, and asks for HTTPS", async () => {
   const { org, user } = await enrolledUser();
   const answers = [
     await api.call("GET", "/health"),
@@ -192,12 +192,16 @@ test("every API answer forbids caching, sniffing and referrers, and asks for HTT
     await api.call("GET", `/api/v2/org/${org}/users/${user}`), // answered by the object
     await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "000000" } }),
     await api.call("GET", "/api/v2/organizations", { token: null }),
+    await api.call("POST", "/oauth/token", { token: null, form: { grant_type: "client_credentials" } }),
+    await api.call("GET", "/openapi.json", { token: null }),
   ];
   for (const answer of answers) {
     const where = `${answer.method} ${answer.path} (${answer.status})`;
     assert.equal(answer.headers.get("cache-control"), "no-store", where);
     assert.equal(answer.headers.get("x-content-type-options"), "nosniff", where);
     assert.equal(answer.headers.get("referrer-policy"), "no-referrer", where);
+    assert.equal(answer.headers.get("content-security-policy"), "frame-ancestors 'none'", where);
+    assert.equal(answer.headers.get("x-frame-options"), "DENY", where);
     assert.match(answer.headers.get("strict-transport-security") ?? "", /^max-age=\d{8,}/, where);
   }
 });

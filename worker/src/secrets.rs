@@ -2,7 +2,7 @@
 //! organization's object.
 
 use totp_domain::error::{Error, Result};
-use totp_domain::keys::Keys;
+use totp_domain::keys::{KeyConfig, Keys};
 use worker::Env;
 
 /// The Worker's keys, from its secrets.
@@ -12,9 +12,10 @@ pub fn keys(env: &Env) -> Result<Keys> {
             .map(|value| value.to_string())
             .map_err(|_| Error::internal(format!("the Worker secret {name} is not set")))
     };
-    Keys::from_config(
-        &secret("SECRET_SEALING_KEYS")?,
-        &secret("TOKEN_SIGNING_KEY")?,
-        &secret("RECOVERY_HASH_KEY")?,
-    )
+    Keys::from_config(KeyConfig {
+        sealing: &secret("SECRET_SEALING_KEYS")?,
+        signing: &secret("TOKEN_SIGNING_KEY")?,
+        recovery: &secret("RECOVERY_HASH_KEY")?,
+        email_lookup: &secret("EMAIL_LOOKUP_KEYS")?,
+    })
 }

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::factor::MAX_ENROLLMENTS;
+use crate::guard::MAX_ENROLLMENTS;
 
 /// A domain failure.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Idempotent creating requests (`Idempotency-Key`), as payment APIs do them: the first request
-//! with a key runs and its answer is kept for 24 hours, scoped to the account, environment and
+//! with a key runs and its answer is kept for 24 hours, scoped to the API key (client id) and
 //! route; a retry with the same body gets that answer without running again; the same key with
 //! another body is refused; a retry while the first still runs gets 409. Only answers of
 //! requests that succeeded are kept, so a failed request can be retried with its key.
@@ -25,11 +25,13 @@ pub struct IdempotentRequest {
     pub route: String,
     /// A digest of the request's fields: a retry must send the same ones.
     pub fingerprint: String,
+    /// The API key that sent it: another key never sees its answer.
+    pub client_id: String,
 }
 
 impl IdempotentRequest {
     /// Checks the key's shape (a 422 naming the header otherwise).
-    pub fn new(key: &str, route: String, fingerprint: String) -> Result<Self> {
+    pub fn new(key: &str, route: String, fingerprint: String, client_id: String) -> Result<Self> {
         let valid = (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
         if !valid {
             return Err(Error::invalid(
@@ -41,12 +43,13 @@ impl IdempotentRequest {
             key: key.to_owned(),
             route,
             fingerprint,
+            client_id,
         })
     }
 
-    /// What an answer is sealed for: its key and route.
+    /// What an answer is sealed for: its API key, key and route.
     pub fn scope(&self) -> String {
-        format!("{}\0{}", self.key, self.route)
+        format!("{}\0{}\0{}", self.client_id, self.key, self.route)
     }
 }
 
@@ -99,7 +102,8 @@ mod tests {
 
     #[test]
     fn keys_are_short_visible_ascii() {
-        let request = |key: &str| IdempotentRequest::new(key, "POST /x".into(), "f".into());
+        let request =
+            |key: &str| IdempotentRequest::new(key, "POST /x".into(), "f".into(), "c1".into());
         for bad in ["", " ", "a b", "é", &"k".repeat(256), "a\nb"] {
             match request(bad) {
                 Err(Error::Invalid { field, .. }) => assert_eq!(field, HEADER),
@@ -109,7 +113,7 @@ mod tests {
         assert!(request(&"k".repeat(255)).is_ok());
         assert_eq!(
             request("8e0f-a1").unwrap().scope(),
-            "8e0f-a1\0POST /x".to_owned()
+            "c1\08e0f-a1\0POST /x".to_owned()
         );
     }
 

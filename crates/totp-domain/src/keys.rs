@@ -1,5 +1,9 @@
-//! The service's own keys, from Worker secrets: sealing TOTP secrets (AES-256-GCM), signing
-//! access tokens (HS256) and hashing recovery codes (HMAC-SHA-256).
+//! The service's own keys, from Worker secrets, one per purpose: sealing TOTP secrets, profiles
+//! and kept answers (AES-256-GCM, `SECRET_SEALING_KEYS`), signing access tokens (HS256,
+//! `TOKEN_SIGNING_KEY`), hashing recovery codes (HMAC-SHA-256, `RECOVERY_HASH_KEY`), hashing SMS
+//! codes (HMAC-SHA-256 under a key derived from `RECOVERY_HASH_KEY` by HKDF, labelled for that
+//! use), and finding users by email (HMAC-SHA-256, `EMAIL_LOOKUP_KEYS`). Each rotates on its
+//! own: rotating the recovery key never loses a user's email.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -12,10 +16,32 @@ use crate::error::{Error, Result};
 
 const NONCE_LEN: usize = 12;
 
+/// The HKDF label of the SMS-code key.
+const SMS_CODE_LABEL: &[u8] = b"headless-totp sms-code v1";
+
 /// A sealing key with the id stored beside each ciphertext, so keys can be rotated.
 struct SealingKey {
     id: String,
     cipher: Aes256Gcm,
+}
+
+/// An email lookup key with the id stored beside each hash, so keys can be rotated.
+struct LookupKey {
+    id: String,
+    key: Zeroizing<Vec<u8>>,
+}
+
+/// The Worker secrets the keys come from, as configured.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyConfig<'a> {
+    /// `SECRET_SEALING_KEYS`: `id:base64,…` of 32-byte keys, the current one first.
+    pub sealing: &'a str,
+    /// `TOKEN_SIGNING_KEY`: base64 of at least 32 bytes.
+    pub signing: &'a str,
+    /// `RECOVERY_HASH_KEY`: base64 of at least 32 bytes.
+    pub recovery: &'a str,
+    /// `EMAIL_LOOKUP_KEYS`: `id:base64,…` of keys of at least 32 bytes, the current one first.
+    pub email_lookup: &'a str,
 }
 
 /// All keys of the service.
@@ -24,37 +50,38 @@ pub struct Keys {
     sealing: Vec<SealingKey>,
     signing: Zeroizing<Vec<u8>>,
     recovery: Zeroizing<Vec<u8>>,
+    sms: Zeroizing<[u8; 32]>,
+    /// The first key hashes new emails; every key finds what it hashed.
+    email: Vec<LookupKey>,
 }
 
 impl Keys {
-    /// Keys from their configured text:
-    /// - `sealing`: `id:base64,id:base64…` of 32-byte keys, the current one first;
-    /// - `signing` and `recovery`: base64 of at least 32 bytes each.
-    pub fn from_config(sealing: &str, signing: &str, recovery: &str) -> Result<Self> {
-        let sealing = sealing
-            .split(',')
-            .map(|entry| {
-                let (id, key) = entry.trim().split_once(':').ok_or_else(|| {
-                    Error::internal("SECRET_SEALING_KEYS entries must be id:base64")
-                })?;
-                let key = decode_key(key, "SECRET_SEALING_KEYS")?;
+    /// Keys from their configured text; a malformed value, a short key or a key id given twice
+    /// is refused, naming the secret but never its value.
+    pub fn from_config(config: KeyConfig<'_>) -> Result<Self> {
+        let sealing = key_list(config.sealing, "SECRET_SEALING_KEYS")?
+            .into_iter()
+            .map(|(id, key)| {
                 let cipher = Aes256Gcm::new_from_slice(&key)
                     .map_err(|_| Error::internal("SECRET_SEALING_KEYS keys must be 32 bytes"))?;
-                if id.is_empty() || id.len() > 32 {
-                    return Err(Error::internal(
-                        "SECRET_SEALING_KEYS ids must be 1-32 bytes",
-                    ));
-                }
-                Ok(SealingKey {
-                    id: id.to_owned(),
-                    cipher,
-                })
+                Ok(SealingKey { id, cipher })
             })
             .collect::<Result<Vec<_>>>()?;
+        let email = key_list(config.email_lookup, "EMAIL_LOOKUP_KEYS")?
+            .into_iter()
+            .map(|(id, key)| LookupKey { id, key })
+            .collect();
+        let recovery = decode_key(config.recovery, "RECOVERY_HASH_KEY")?;
+        let mut sms = Zeroizing::new([0u8; 32]);
+        hkdf::Hkdf::<sha2::Sha256>::new(None, &recovery)
+            .expand(SMS_CODE_LABEL, sms.as_mut())
+            .map_err(|_| Error::internal("HKDF refused a 32-byte key"))?;
         Ok(Self {
             sealing,
-            signing: decode_key(signing, "TOKEN_SIGNING_KEY")?,
-            recovery: decode_key(recovery, "RECOVERY_HASH_KEY")?,
+            signing: decode_key(config.signing, "TOKEN_SIGNING_KEY")?,
+            recovery,
+            sms,
+            email,
         })
     }
 
@@ -91,10 +118,27 @@ impl Keys {
         self.open_bytes(sealed, &labelled("answer", scope))
     }
 
-    /// The key under which a user's email is unique and found: HMAC-SHA-256 of the address
-    /// with ASCII letters lower-cased, so the address itself is never stored in clear.
+    /// The hash under which a user's email is unique and found, under the current lookup key:
+    /// HMAC-SHA-256 of the address with ASCII letters lower-cased, so the address itself is never
+    /// stored in clear.
     pub fn email_key(&self, email: &str) -> [u8; 32] {
-        self.keyed_hash(&["email", &email.to_ascii_lowercase()])
+        self.email
+            .first()
+            .map_or([0; 32], |key| email_hash(&key.key, email))
+    }
+
+    /// The email's hash under every lookup key, the current one first: during a rotation a
+    /// user is found (and an address is taken) under any of them.
+    pub fn email_keys(&self, email: &str) -> Vec<[u8; 32]> {
+        self.email
+            .iter()
+            .map(|key| email_hash(&key.key, email))
+            .collect()
+    }
+
+    /// The id of the lookup key that hashes new emails.
+    pub fn current_email_key_id(&self) -> &str {
+        self.email.first().map_or("", |key| key.id.as_str())
     }
 
     fn seal_bytes(&self, msg: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
@@ -154,24 +198,50 @@ impl Keys {
     }
 
     /// The stored hash of an SMS code, bound to its challenge so a hash says nothing of
-    /// another challenge's code: HMAC-SHA-256 under the recovery key, with its own prefix.
+    /// another challenge's code: HMAC-SHA-256 under the SMS-code key.
     pub fn sms_code_hash(&self, challenge_id: &str, code: &str) -> [u8; 32] {
-        self.keyed_hash(&["sms-code", challenge_id, code.trim()])
+        keyed_hash(self.sms.as_ref(), &["sms-code", challenge_id, code.trim()])
     }
+}
 
-    /// HMAC-SHA-256 under the recovery key of `parts`, each ended by a NUL, the first naming
-    /// the purpose so no two purposes share a hash.
-    #[allow(clippy::expect_used)] // HMAC accepts keys of every length (RFC 2104, section 2).
-    fn keyed_hash(&self, parts: &[&str]) -> [u8; 32] {
-        use hmac::{KeyInit, Mac};
-        let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.recovery)
-            .expect("HMAC accepts any key");
-        for part in parts {
-            mac.update(part.as_bytes());
-            mac.update(&[0]);
-        }
-        mac.finalize().into_bytes().into()
+/// HMAC-SHA-256 under `key` of `parts`, each ended by a NUL, the first naming the purpose.
+#[allow(clippy::expect_used)] // HMAC accepts keys of every length (RFC 2104, section 2).
+fn keyed_hash(key: &[u8], parts: &[&str]) -> [u8; 32] {
+    use hmac::{KeyInit, Mac};
+    let mut mac =
+        <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key");
+    for part in parts {
+        mac.update(part.as_bytes());
+        mac.update(&[0]);
     }
+    mac.finalize().into_bytes().into()
+}
+
+/// An email's lookup hash: the construction of schema version 4, when the recovery key keyed
+/// it, so that key given as a lookup key finds the users hashed then.
+fn email_hash(key: &[u8], email: &str) -> [u8; 32] {
+    keyed_hash(key, &["email", &email.to_ascii_lowercase()])
+}
+
+/// `id:base64,id:base64…`: ids of 1 to 32 bytes, each once; keys of at least 32 bytes.
+fn key_list(text: &str, name: &str) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>> {
+    let mut keys: Vec<(String, Zeroizing<Vec<u8>>)> = Vec::new();
+    for entry in text.split(',') {
+        let (id, key) = entry
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| Error::internal(format!("{name} entries must be id:base64")))?;
+        if id.is_empty() || id.len() > 32 {
+            return Err(Error::internal(format!("{name} ids must be 1-32 bytes")));
+        }
+        if keys.iter().any(|(seen, _)| seen == id) {
+            return Err(Error::internal(format!(
+                "{name} names the key id {id:?} twice; each key needs its own id"
+            )));
+        }
+        keys.push((id.to_owned(), decode_key(key, name)?));
+    }
+    Ok(keys)
 }
 
 fn corrupt() -> Error {
@@ -207,11 +277,22 @@ fn decode_key(text: &str, name: &str) -> Result<Zeroizing<Vec<u8>>> {
 pub(crate) mod tests {
     use super::*;
 
+    /// Keys from the sealing, signing and recovery values, with one email lookup key.
+    pub(crate) fn config(sealing: &str, signing: &str, recovery: &str) -> Result<Keys> {
+        let email_lookup = format!("e1:{}", STANDARD.encode([5u8; 32]));
+        Keys::from_config(KeyConfig {
+            sealing,
+            signing,
+            recovery,
+            email_lookup: &email_lookup,
+        })
+    }
+
     /// Keys for tests: fixed, so failures reproduce.
     pub(crate) fn keys() -> Keys {
         let key = |byte: u8| STANDARD.encode([byte; 32]);
         let sealing = format!("k2:{},k1:{}", key(2), key(1));
-        Keys::from_config(&sealing, &key(3), &key(4)).unwrap()
+        config(&sealing, &key(3), &key(4)).unwrap()
     }
 
     #[test]
@@ -227,7 +308,7 @@ pub(crate) mod tests {
     #[test]
     fn old_keys_still_open_after_rotation() {
         let key = |byte: u8| STANDARD.encode([byte; 32]);
-        let old = Keys::from_config(&format!("k1:{}", key(1)), &key(3), &key(4)).unwrap();
+        let old = config(&format!("k1:{}", key(1)), &key(3), &key(4)).unwrap();
         let secret = Secret::generate().unwrap();
         let sealed = old.seal(&secret, "u").unwrap();
         let rotated = keys();
@@ -286,8 +367,7 @@ pub(crate) mod tests {
     #[test]
     fn key_ids_and_lengths_are_checked() {
         let key = |byte: u8, len: usize| STANDARD.encode(vec![byte; len]);
-        let with_id =
-            |id: &str| Keys::from_config(&format!("{id}:{}", key(1, 32)), &key(3, 32), &key(4, 32));
+        let with_id = |id: &str| config(&format!("{id}:{}", key(1, 32)), &key(3, 32), &key(4, 32));
         assert!(with_id("").is_err());
         assert!(with_id(&"k".repeat(33)).is_err());
         assert_eq!(
@@ -295,9 +375,9 @@ pub(crate) mod tests {
             "k".repeat(32)
         );
         let sealing = format!("k1:{}", key(1, 32));
-        assert!(Keys::from_config(&sealing, &key(3, 31), &key(4, 32)).is_err());
-        assert!(Keys::from_config(&sealing, &key(3, 32), &key(4, 31)).is_err());
-        assert!(Keys::from_config(&sealing, &key(3, 64), &key(4, 32)).is_ok());
+        assert!(config(&sealing, &key(3, 31), &key(4, 32)).is_err());
+        assert!(config(&sealing, &key(3, 32), &key(4, 31)).is_err());
+        assert!(config(&sealing, &key(3, 64), &key(4, 32)).is_ok());
     }
 
     #[test]
@@ -307,15 +387,86 @@ pub(crate) mod tests {
 
     #[test]
     fn configuration_errors_never_echo_key_material() {
-        let error = Keys::from_config("nocolon", "x", "y").err().unwrap();
+        let error = config("nocolon", "x", "y").err().unwrap();
         assert!(!format!("{error:?}").contains("nocolon"));
         assert!(
-            Keys::from_config(
+            config(
                 "k1:c2hvcnQ=",
                 &STANDARD.encode([0; 32]),
                 &STANDARD.encode([0; 32])
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn a_key_id_given_twice_is_refused_naming_the_secret_only() {
+        let key = |byte: u8| STANDARD.encode([byte; 32]);
+        let twice = format!("k1:{},k1:{}", key(1), key(2));
+        let error = format!("{:?}", config(&twice, &key(3), &key(4)).err().unwrap());
+        assert!(
+            error.contains("SECRET_SEALING_KEYS") && error.contains("twice"),
+            "{error}"
+        );
+        assert!(!error.contains(&key(1)), "{error}");
+        let lookup = format!("e1:{},e1:{}", key(5), key(6));
+        let refused = Keys::from_config(KeyConfig {
+            sealing: &format!("k1:{}", key(1)),
+            signing: &key(3),
+            recovery: &key(4),
+            email_lookup: &lookup,
+        });
+        assert!(format!("{:?}", refused.err().unwrap()).contains("EMAIL_LOOKUP_KEYS"));
+    }
+
+    #[test]
+    fn each_purpose_has_its_own_key() {
+        let key = |byte: u8| STANDARD.encode([byte; 32]);
+        let sealing = format!("k1:{}", key(1));
+        let with = |recovery: u8, lookup: u8| {
+            Keys::from_config(KeyConfig {
+                sealing: &sealing,
+                signing: &key(3),
+                recovery: &key(recovery),
+                email_lookup: &format!("e1:{}", key(lookup)),
+            })
+            .unwrap()
+        };
+        let (a, rotated_recovery, rotated_lookup) = (with(4, 5), with(7, 5), with(4, 8));
+        let code = "abcd-efgh-jkmn-pqrs";
+        // Rotating the recovery key changes recovery and SMS hashes, never email lookups.
+        assert_ne!(a.recovery_hash(code), rotated_recovery.recovery_hash(code));
+        assert_ne!(
+            a.sms_code_hash("c", "123456"),
+            rotated_recovery.sms_code_hash("c", "123456")
+        );
+        assert_eq!(a.email_key("a@b.co"), rotated_recovery.email_key("a@b.co"));
+        // And the other way round.
+        assert_ne!(a.email_key("a@b.co"), rotated_lookup.email_key("a@b.co"));
+        assert_eq!(a.recovery_hash(code), rotated_lookup.recovery_hash(code));
+        // The SMS key is derived, labelled, and is not the recovery key itself.
+        assert_ne!(
+            a.sms_code_hash("c", "1"),
+            keyed_hash(&[4u8; 32], &["sms-code", "c", "1"])
+        );
+    }
+
+    #[test]
+    fn emails_are_found_under_every_lookup_key_during_a_rotation() {
+        let key = |byte: u8| STANDARD.encode([byte; 32]);
+        let sealing = format!("k1:{}", key(1));
+        let keys = Keys::from_config(KeyConfig {
+            sealing: &sealing,
+            signing: &key(3),
+            recovery: &key(4),
+            email_lookup: &format!("e2:{},e1:{}", key(6), key(5)),
+        })
+        .unwrap();
+        let old = config(&sealing, &key(3), &key(4)).unwrap();
+        assert_eq!(keys.current_email_key_id(), "e2");
+        assert_eq!(
+            keys.email_keys("A@b.co"),
+            vec![keys.email_key("a@b.co"), old.email_key("a@b.co")]
         );
     }
 }

@@ -15,6 +15,7 @@
 pub mod control;
 pub mod error;
 pub mod factor;
+pub mod guard;
 pub mod idempotency;
 pub mod keys;
 pub mod lockout;

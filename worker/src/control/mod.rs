@@ -73,14 +73,14 @@ pub async fn authenticate(
     d1: &D1,
     token: &str,
     now: u64,
-) -> Result<Tenant> {
+) -> Result<(Tenant, String)> {
     let claims = control.verify_token(token)?;
     let client_id = &claims.client_id;
     let state = cached(&KEYS, client_id.clone(), now, || {
         domain::key_state(d1, client_id)
     })
     .await?;
-    admit(&claims, state.as_ref())
+    Ok((admit(&claims, state.as_ref())?, claims.client_id))
 }
 
 /// Forgets a key's cached state on this isolate (after revoking it here).

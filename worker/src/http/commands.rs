@@ -98,6 +98,7 @@ pub(super) fn idempotency(
     request: &Request,
     route: TenantRoute<'_>,
     input: &Input,
+    client_id: String,
 ) -> Result<Option<IdempotentRequest>> {
     let Some(key) = request.headers().get("idempotency-key").ok().flatten() else {
         return Ok(None);
@@ -110,6 +111,7 @@ pub(super) fn idempotency(
                 &key,
                 route,
                 input.fingerprint(),
+                client_id,
             )?))
         }
         TenantRoute::Org(

@@ -5,6 +5,7 @@
 mod auth;
 mod commands;
 mod input;
+mod limits;
 mod routes;
 
 use totp_domain::control::Control;
@@ -21,13 +22,14 @@ use crate::control::{self, D1};
 use crate::org_object::{self, OrgCommand};
 use crate::secrets::keys;
 use crate::wire::answers::{
-    AccountBody, ApiKeyBody, Health, List, OrganizationBody, Resealed, Revoked,
+    AccountBody, ApiKeyBody, DeepHealth, Health, List, OrganizationBody, Resealed, Revoked,
 };
 use crate::wire::problem::{self, HttpError};
 use crate::wire::respond;
 use auth::{bearer, operator};
 use commands::{idempotency, org_command};
 use input::Input;
+use limits::Limit;
 use routes::{Operation, OperatorRoute, OrgRoute, Route, TenantRoute, allowed_methods, route};
 
 /// The API's own OpenAPI 3.1 document; tests check real responses against it.
@@ -144,25 +146,26 @@ async fn serve(
     objects: &mut u32,
 ) -> Result<Response> {
     match operation {
-        Operation::Health => {
-            call.control.ping().await?;
-            ok(Health::OK)
-        }
-        Operation::ObjectHealth => {
-            *objects += 1;
-            Ok(org_object::ping(call.env, call.request_id).await?)
-        }
+        Operation::Health => ok(Health::OK),
         Operation::Token => {
+            limits::admit(
+                call.env,
+                Limit::TokenByAddress,
+                &limits::client_address(request),
+            )
+            .await?;
             let input = &Input::read(request).await?;
             let grant = input.text("grant_type")?.unwrap_or_default();
             if grant != "client_credentials" {
                 return Err(HttpError::UnsupportedGrantType);
             }
+            let client_id = required(input, "client_id")?;
+            limits::admit(call.env, Limit::TokenByClient, &client_id).await?;
             let token = call
                 .control
                 .issue_token(
                     &required(input, "domain")?,
-                    &required(input, "client_id")?,
+                    &client_id,
                     &required(input, "client_secret")?,
                 )
                 .await?;
@@ -175,14 +178,15 @@ async fn serve(
         }
         Operation::Tenant(route) => {
             let token = bearer(request)?;
-            let tenant = control::authenticate(&call.control, call.d1, &token, call.now).await?;
+            let (tenant, client_id) =
+                control::authenticate(&call.control, call.d1, &token, call.now).await?;
             // An import carries up to 500 URIs: its own, larger limit.
             let limit = match route {
                 TenantRoute::Org(_, OrgRoute::ImportFactors) => input::MAX_IMPORT_BODY,
                 _ => input::MAX_BODY,
             };
             let input = Input::read_within(request, limit).await?;
-            let idempotency = idempotency(request, route, &input)?;
+            let idempotency = idempotency(request, route, &input, client_id)?;
             tenant_route(route, call, &input, &tenant, idempotency, objects).await
         }
     }
@@ -230,6 +234,20 @@ async fn operator_route(
                 resealed: total.resealed,
                 remaining: total.remaining,
             })
+        }
+        OperatorRoute::Health => {
+            call.control.ping().await?;
+            *objects += 1;
+            org_object::ping(call.env, call.request_id).await?;
+            ok(DeepHealth {
+                status: "ok",
+                d1: "ok",
+                object: "ok",
+            })
+        }
+        OperatorRoute::ObjectHealth => {
+            *objects += 1;
+            Ok(org_object::ping(call.env, call.request_id).await?)
         }
         OperatorRoute::Export(id) => {
             let organization = control.organization_by_id(id).await?;

@@ -13,10 +13,9 @@ pub enum Route<'a> {
 /// Every operation of the API, by who may call it.
 #[derive(Clone, Copy, Debug)]
 pub enum Operation<'a> {
-    /// Reaches D1 once.
+    /// Liveness: reaches neither D1 nor an object, so it costs no shared resource.
     Health,
-    /// Reaches an organization object once and nothing else: the cost of the hop.
-    ObjectHealth,
+    /// Rate-limited per client address and per client id before D1 is read.
     Token,
     /// Guarded by the `OPERATOR_TOKEN` secret.
     Operator(OperatorRoute<'a>),
@@ -24,7 +23,7 @@ pub enum Operation<'a> {
     Tenant(TenantRoute<'a>),
 }
 
-/// Accounts, API keys and key rotation.
+/// Accounts, API keys, key rotation, exports and the deep health checks.
 #[derive(Clone, Copy, Debug)]
 pub enum OperatorRoute<'a> {
     CreateAccount,
@@ -36,6 +35,10 @@ pub enum OperatorRoute<'a> {
     Reseal,
     /// One organization's data, by organization id.
     Export(&'a str),
+    /// D1 once and an organization object once.
+    Health,
+    /// An organization object once and nothing else: the cost of the hop.
+    ObjectHealth,
 }
 
 /// The integration guide's API.
@@ -82,7 +85,6 @@ impl Operation<'_> {
     fn name(&self) -> &'static str {
         match self {
             Self::Health => "Health",
-            Self::ObjectHealth => "ObjectHealth",
             Self::Token => "Token",
             Self::Operator(route) => route.name(),
             Self::Tenant(TenantRoute::Org(_, route)) => route.name(),
@@ -101,6 +103,8 @@ impl OperatorRoute<'_> {
             Self::RevokeApiKey(..) => "RevokeApiKey",
             Self::Reseal => "Reseal",
             Self::Export(_) => "Export",
+            Self::Health => "DeepHealth",
+            Self::ObjectHealth => "ObjectHealth",
         }
     }
 }
@@ -145,7 +149,6 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
     }
     let operation = match (method, segments) {
         (Get, ["health"]) => Operation::Health,
-        (Get, ["health", "object"]) => Operation::ObjectHealth,
         (Post, ["oauth", "token"]) => Operation::Token,
         (Post, ["admin", "accounts"]) => Operation::Operator(OperatorRoute::CreateAccount),
         (Get, ["admin", "accounts", domain]) => Operation::Operator(OperatorRoute::Account(domain)),
@@ -159,6 +162,8 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
             Operation::Operator(OperatorRoute::RevokeApiKey(domain, id))
         }
         (Post, ["admin", "reseal"]) => Operation::Operator(OperatorRoute::Reseal),
+        (Get, ["admin", "health"]) => Operation::Operator(OperatorRoute::Health),
+        (Get, ["admin", "health", "object"]) => Operation::Operator(OperatorRoute::ObjectHealth),
         (Get, ["admin", "organizations", id, "export"]) => {
             Operation::Operator(OperatorRoute::Export(id))
         }

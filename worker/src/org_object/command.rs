@@ -6,7 +6,9 @@ use serde_json::Value;
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::IdempotentRequest;
 use totp_domain::model::{Organization, PageRequest};
-use totp_domain::org::{ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate};
+use totp_domain::org::{
+    AnswerKind, ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate,
+};
 use totp_domain::sql::Sql;
 
 use crate::wire::answers::{AuditEventBody, ConnectionBody, ExportBody, UserBody};
@@ -44,6 +46,34 @@ pub enum OrgCommand {
     AuditEvents { page: PageRequest },
     Reseal { limit: u32 },
     Export,
+}
+
+impl OrgCommand {
+    /// What the answer of a creating command holds, for keeping it under an
+    /// `Idempotency-Key`; the HTTP ring sends keys with these commands only.
+    pub fn kept_answer_kind(&self) -> Result<AnswerKind> {
+        match self {
+            Self::CreateUser { .. } => Ok(AnswerKind::Profile),
+            Self::Enroll { .. } => Ok(AnswerKind::Enrollment),
+            Self::CreateChallenge { .. } => Ok(AnswerKind::Challenge),
+            Self::Users { .. }
+            | Self::User { .. }
+            | Self::UpdateUser { .. }
+            | Self::DeleteUser { .. }
+            | Self::Connection
+            | Self::UpdateConnection { .. }
+            | Self::ValidateEnrollment { .. }
+            | Self::DeleteEnrollment { .. }
+            | Self::RegenerateRecoveryCodes { .. }
+            | Self::ImportFactors { .. }
+            | Self::ValidateChallenge { .. }
+            | Self::AuditEvents { .. }
+            | Self::Reseal { .. }
+            | Self::Export => Err(Error::internal(
+                "an Idempotency-Key on a command that keeps none",
+            )),
+        }
+    }
 }
 
 fn body(value: impl Serialize) -> Result<Value> {

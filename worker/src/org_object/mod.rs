@@ -125,15 +125,20 @@ impl OrgObject {
             api.open()?;
             self.opened.set(true);
         }
+        let kind = call
+            .idempotency
+            .as_ref()
+            .map(|_| call.command.kept_answer_kind())
+            .transpose()?;
         let run = || {
             command::run(&api, &call.organization, call.command)
                 .map(|(status, body)| Answer { status, body })
         };
-        match &call.idempotency {
+        match (&call.idempotency, kind) {
             // Both commits (the change and the kept answer) run in this one synchronous call:
             // no other call can come between them.
-            Some(request) => api.idempotent(request, run),
-            None => run().map(|answer| Outcome {
+            (Some(request), Some(kind)) => api.idempotent(request, kind, run),
+            _ => run().map(|answer| Outcome {
                 answer,
                 replayed: false,
             }),

@@ -17,6 +17,14 @@ impl Health {
     pub const OK: Self = Self { status: "ok" };
 }
 
+/// The operator's deep check: D1 and an organization object answered.
+#[derive(Serialize)]
+pub struct DeepHealth {
+    pub status: &'static str,
+    pub d1: &'static str,
+    pub object: &'static str,
+}
+
 /// A list that is not paged.
 #[derive(Serialize)]
 pub struct List<T> {

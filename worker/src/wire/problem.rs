@@ -43,6 +43,8 @@ pub enum HttpError {
     FormNotUtf8,
     /// The multipart body does not parse.
     InvalidMultipart,
+    /// Too many requests of this kind from one client address or client id; the seconds to wait.
+    RateLimited(u64),
 }
 
 impl From<Error> for HttpError {
@@ -85,6 +87,7 @@ impl HttpError {
             Self::BearerRequired | Self::InvalidOperatorToken => (401, "unauthorized"),
             Self::OperatorRoutesDisabled => (403, "forbidden"),
             Self::PayloadTooLarge(_) => (413, "payload_too_large"),
+            Self::RateLimited(_) => (429, "too_many_requests"),
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::UnsupportedGrantType
             | Self::UnreadableBody
@@ -117,6 +120,9 @@ impl fmt::Display for HttpError {
             Self::JsonNotAnObject => f.write_str("the JSON body must be an object"),
             Self::FormNotUtf8 => f.write_str("the form body is not valid UTF-8"),
             Self::InvalidMultipart => f.write_str("invalid multipart/form-data body"),
+            Self::RateLimited(seconds) => {
+                write!(f, "too many requests; retry after {seconds} seconds")
+            }
         }
     }
 }
@@ -151,7 +157,8 @@ pub fn respond(failure: &HttpError, request_id: &str, oauth: bool) -> Result<Res
     let mut response = respond::json(status, &body)?;
     let headers = response.headers_mut();
     match failure {
-        HttpError::Domain(Error::Throttled { retry_after }) => {
+        HttpError::Domain(Error::Throttled { retry_after })
+        | HttpError::RateLimited(retry_after) => {
             headers.set("retry-after", &retry_after.to_string())?;
         }
         HttpError::MethodNotAllowed(allowed) => headers.set("allow", &allowed.join(", "))?,

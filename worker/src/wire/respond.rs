@@ -45,8 +45,11 @@ fn with_json_headers(status: u16, text: String) -> Result<Response> {
 
 fn security_headers() -> Result<Headers> {
     let headers = Headers::new();
-    // Answers hold secrets and codes: never cached, sniffed, or sent on in a Referer; HTTPS only.
+    // Answers hold secrets and codes: never cached, sniffed, framed, or sent on in a Referer;
+    // HTTPS only. Framing is refused both ways (OWASP's REST cheat sheet), for old browsers too.
     headers.set("cache-control", "no-store")?;
+    headers.set("content-security-policy", "frame-ancestors 'none'")?;
+    headers.set("x-frame-options", "DENY")?;
     headers.set("x-content-type-options", "nosniff")?;
     headers.set("referrer-policy", "no-referrer")?;
     headers.set(

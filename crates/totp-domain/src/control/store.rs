@@ -255,14 +255,16 @@ pub async fn claim_key(
     now: u64,
 ) -> Result<bool> {
     let write = stmt!(
-        "INSERT INTO idempotency_keys (account_id, environment, key, route, fingerprint, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        "INSERT INTO idempotency_keys \
+         (account_id, environment, key, route, fingerprint, created_at, client_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
         &tenant.account_id,
         tenant.environment.as_str(),
         &request.key,
         &request.route,
         &request.fingerprint,
-        now
+        now,
+        &request.client_id
     );
     Ok(db.run(&write).await? == 1)
 }
@@ -286,11 +288,13 @@ pub async fn claimed_key(
 ) -> Result<Option<ClaimedKey>> {
     let query = stmt!(
         "SELECT fingerprint, sealed_answer, created_at FROM idempotency_keys \
-         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4 \
+           AND client_id = ?5",
         &tenant.account_id,
         tenant.environment.as_str(),
         &request.key,
-        &request.route
+        &request.route,
+        &request.client_id
     );
     db.row(&query).await
 }
@@ -304,12 +308,14 @@ pub async fn keep_answer(
 ) -> Result<()> {
     let write = stmt!(
         "UPDATE idempotency_keys SET sealed_answer = ?5 \
-         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4 \
+           AND client_id = ?6",
         &tenant.account_id,
         tenant.environment.as_str(),
         &request.key,
         &request.route,
-        blob(sealed_answer)
+        blob(sealed_answer),
+        &request.client_id
     );
     db.run(&write).await.map(drop)
 }
@@ -322,11 +328,13 @@ pub async fn release_key(
 ) -> Result<()> {
     let write = stmt!(
         "DELETE FROM idempotency_keys \
-         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4",
+         WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4 \
+           AND client_id = ?5",
         &tenant.account_id,
         tenant.environment.as_str(),
         &request.key,
-        &request.route
+        &request.route,
+        &request.client_id
     );
     db.run(&write).await.map(drop)
 }

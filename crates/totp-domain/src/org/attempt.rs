@@ -8,13 +8,14 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
-use crate::factor::{Enrollment, Factor, Locked};
+use crate::factor::{Enrollment, Factor};
+use crate::guard::Locked;
 use crate::lockout::LockoutPolicy;
 use crate::model::{Connection, Method};
 use crate::sql::{Sql, Statement};
 
 use super::audit::AuditKind;
-use super::store::Purpose;
+use super::store::{AnswerKind, Purpose};
 use super::{OrgService, store};
 
 /// The answer to a code.
@@ -50,9 +51,9 @@ impl<S: Sql> OrgService<'_, S> {
         Totp::new(&secret, e.algorithm, e.digits, e.period).map_err(Error::internal)
     }
 
-    /// Counts the attempt, checks the code (or spends a recovery code), and commits the
-    /// factor's new state with the audit trail in one transaction, with `on_success` if the
-    /// code was accepted.
+    /// Counts the attempt on the user's guard, checks the code (or spends a recovery code),
+    /// and commits the guard, the factor and the audit trail in one transaction, with
+    /// `on_success` if the code was accepted.
     pub(super) fn attempt(
         &self,
         connection: &Connection,
@@ -62,8 +63,11 @@ impl<S: Sql> OrgService<'_, S> {
         on_success: Vec<Statement>,
     ) -> Result<ValidationResult> {
         let policy = LockoutPolicy::new(connection.max_attempts);
-        let before = factor.standing();
-        let failures = factor
+        let user_id = factor.user_id.clone();
+        let user = Some(user_id.as_str());
+        let mut guard = store::guard(self.sql, &user_id)?;
+        let before = guard.standing();
+        let failures = guard
             .record_attempt(self.now, &policy)
             .map_err(|locked| match locked {
                 Locked::ForGood => Error::Locked,
@@ -71,8 +75,6 @@ impl<S: Sql> OrgService<'_, S> {
                     retry_after: until.saturating_sub(self.now).max(1),
                 },
             })?;
-        let user_id = factor.user_id.clone();
-        let user = Some(user_id.as_str());
 
         let recovery_hash = match kind {
             AttemptKind::Challenge => self.keys.recovery_hash(code),
@@ -82,8 +84,9 @@ impl<S: Sql> OrgService<'_, S> {
         let accepted = match &recovery_hash {
             Some(hash) => {
                 let spent = store::recovery_code_unused(self.sql, &user_id, hash)?
-                    && factor.use_recovery(self.now);
+                    && guard.use_recovery(self.now);
                 if spent {
+                    factor.reenrollment_required = true;
                     writes.push(store::spend_recovery_code(&user_id, hash, self.now));
                     writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
                 }
@@ -97,14 +100,26 @@ impl<S: Sql> OrgService<'_, S> {
                     AttemptKind::Enrollment => factor.enrolling(),
                     AttemptKind::Challenge | AttemptKind::Proof => &factor.enrollment,
                 };
+                let period = secret.period;
                 let proven = self.check(connection, &user_id, secret, code, kind)?;
                 let accepted = proven.is_some_and(|proven| {
                     writes.extend(proven.close);
-                    if promoting {
-                        factor.promote(proven.step, before)
-                    } else {
-                        accept(&mut factor, proven.step)
+                    let fresh = match proven.step {
+                        Some(step) => guard.accept_step(step, period),
+                        None => {
+                            guard.accept_code();
+                            true
+                        }
+                    };
+                    if fresh && promoting {
+                        // Failures earned on this user stay: only a success of the active
+                        // secret or a forced enrollment clears them.
+                        guard.restore(before);
+                        factor.promote();
+                    } else if fresh {
+                        factor.activate();
                     }
+                    fresh
                 });
                 let event = match kind {
                     AttemptKind::Enrollment => Some(AuditKind::EnrollmentValidated),
@@ -118,7 +133,15 @@ impl<S: Sql> OrgService<'_, S> {
                 accepted
             }
         };
-        if !accepted {
+        if accepted {
+            // What a kept answer held has changed: a pending secret became active, a challenge
+            // closed, or (a regeneration) the recovery codes an enrollment answered are gone.
+            let ended = match kind {
+                AttemptKind::Enrollment | AttemptKind::Proof => AnswerKind::Enrollment,
+                AttemptKind::Challenge => AnswerKind::Challenge,
+            };
+            writes.push(store::forget_answers(&user_id, &[ended]));
+        } else {
             writes.push(self.audit(
                 AuditKind::ValidationFailed,
                 user,
@@ -132,7 +155,8 @@ impl<S: Sql> OrgService<'_, S> {
                 ));
             }
         }
-        writes.insert(0, store::save_factor(&factor));
+        writes.insert(0, store::save_guard(&user_id, &guard));
+        writes.insert(1, store::save_factor(&factor));
         if accepted {
             writes.extend(on_success);
         }
@@ -142,7 +166,7 @@ impl<S: Sql> OrgService<'_, S> {
             success: accepted,
             recovery_code_used: accepted && recovery_hash.is_some(),
             reenrollment_required: factor.reenrollment_required,
-            failed_attempts: factor.failures,
+            failed_attempts: guard.failures,
             recovery_codes_remaining: store::recovery_codes_left(self.sql, &user_id)?,
         })
     }
@@ -193,18 +217,6 @@ impl<S: Sql> OrgService<'_, S> {
                     })
                 }))
             }
-        }
-    }
-}
-
-/// A verified code of the factor's own secret: a step is accepted once; an SMS code was
-/// single-use already (its challenge closes with this attempt).
-fn accept(factor: &mut Factor, step: Option<u64>) -> bool {
-    match step {
-        Some(step) => factor.accept_step(step),
-        None => {
-            factor.accept_code();
-            true
         }
     }
 }

@@ -35,6 +35,10 @@ pub enum AuditKind {
     RecoveryCodeUsed,
     /// A new set of recovery codes replaced the old one.
     RecoveryCodesRegenerated,
+    /// A user was created.
+    UserCreated,
+    /// A kept answer was replayed for an `Idempotency-Key` retry (the detail is the route).
+    IdempotencyReplayed,
 }
 
 impl AuditKind {
@@ -54,6 +58,8 @@ impl AuditKind {
             Self::FactorLocked => "factor.locked",
             Self::RecoveryCodeUsed => "recovery_code.used",
             Self::RecoveryCodesRegenerated => "recovery_codes.regenerated",
+            Self::UserCreated => "user.created",
+            Self::IdempotencyReplayed => "idempotency.replayed",
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult, code_expiry};
 use super::audit::AuditKind;
-use super::store::{NewChallenge, Purpose};
+use super::store::{AnswerKind, NewChallenge, Purpose};
 use super::{OrgService, store};
 
 /// A challenge as answered to the customer.
@@ -64,6 +64,11 @@ impl<S: Sql> OrgService<'_, S> {
                 (None, expires_at, writes)
             }
         };
+        // The challenge an earlier answer held is superseded.
+        writes.push(store::forget_answers(
+            &factor.user_id,
+            &[AnswerKind::Challenge],
+        ));
         writes.push(self.audit(AuditKind::ChallengeCreated, Some(&factor.user_id), None));
         self.sql.commit(writes)?;
         Ok(ChallengeCreated {

@@ -5,7 +5,8 @@ use otp_core::{OtpauthUri, Secret};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::factor::{Enrollment, EnrollmentLimit, Factor, FactorStatus};
+use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::guard::EnrollmentLimit;
 use crate::model::Method;
 use crate::new_id;
 use crate::sql::Sql;
@@ -13,7 +14,7 @@ use crate::sql::Sql;
 use super::attempt::{AttemptKind, ValidationResult};
 use super::audit::AuditKind;
 use super::recovery_codes::RECOVERY_CODES;
-use super::store::Purpose;
+use super::store::{AnswerKind, Purpose};
 use super::{OrgService, store};
 
 /// What the customer shows the user after an enrollment.
@@ -58,19 +59,24 @@ impl<S: Sql> OrgService<'_, S> {
             digits: connection.digits,
             period: connection.period,
         };
+        let mut guard = store::guard(self.sql, &user.id)?;
+        guard
+            .enroll(force)
+            .map_err(|EnrollmentLimit| Error::EnrollmentLimit)?;
         let existing = store::factor(self.sql, &user.id)?;
         let first = existing.is_none();
         let factor = match existing {
             None => Factor::new(&user.id, enrollment),
             Some(mut factor) => {
-                factor
-                    .reenroll(enrollment, force)
-                    .map_err(|EnrollmentLimit| Error::EnrollmentLimit)?;
+                factor.reenroll(enrollment, force);
                 factor
             }
         };
 
-        let mut writes = vec![store::save_factor(&factor)];
+        let mut writes = vec![
+            store::save_guard(&user.id, &guard),
+            store::save_factor(&factor),
+        ];
         let recovery_codes = if first || force {
             let set = self.recovery_set(&user.id)?;
             writes.extend(set.writes);
@@ -78,9 +84,16 @@ impl<S: Sql> OrgService<'_, S> {
         } else {
             None
         };
+        // The pending secret an earlier answer held is replaced; a forced enrollment also
+        // closes the old factor's challenge, so a code sent for it dies with it.
         if force {
-            // Replaced at once: a code sent for a challenge of the old factor dies with it.
             writes.push(store::close_challenges(&user.id, Purpose::Challenge));
+            writes.push(store::forget_answers(
+                &user.id,
+                &[AnswerKind::Enrollment, AnswerKind::Challenge],
+            ));
+        } else {
+            writes.push(store::forget_answers(&user.id, &[AnswerKind::Enrollment]));
         }
         let mut created = EnrollmentCreated {
             user_id: user.id.clone(),
@@ -152,13 +165,19 @@ impl<S: Sql> OrgService<'_, S> {
     }
 
     /// Removes the user's factor (active and pending), recovery codes and open challenges: the
-    /// support path to turn MFA off for one user. The next enrollment is a first one.
+    /// support path to turn MFA off for one user. The next enrollment issues new recovery
+    /// codes; what the user's attempts earned (failures, lockout, the last accepted step, the
+    /// enrollment count, the recovery allowance) stays.
     pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
         let user = self.user_id(user_id)?;
         if store::factor(self.sql, &user)?.is_none() {
             return Err(Error::NotEnrolled);
         }
         let mut writes = store::delete_factor(&user);
+        writes.push(store::forget_answers(
+            &user,
+            &[AnswerKind::Enrollment, AnswerKind::Challenge],
+        ));
         writes.push(self.audit(AuditKind::EnrollmentDeleted, Some(&user), None));
         self.sql.commit(writes)
     }

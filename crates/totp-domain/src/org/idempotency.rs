@@ -1,12 +1,16 @@
 //! Idempotent creating requests inside one organization. The object runs one call at a time
 //! and this runs without an await, so a retry never overlaps the first request here: it finds
-//! the kept answer. Kept answers are sealed and deleted once [`RETENTION`] has passed: by the
-//! next keyed request, and by the object's alarm, set for the oldest one's expiry.
+//! the kept answer. Kept answers are sealed, scoped to the API key that made them, and deleted
+//! once [`RETENTION`] has passed (by the next keyed request, and by the object's alarm, set for
+//! the oldest one's expiry) or, sooner, in the transaction of the change that ends what they
+//! hold (see [`AnswerKind`]). Every replay is audited.
 
 use crate::error::{Error, Result};
 use crate::idempotency::{Answer, IdempotentRequest, Outcome, RETENTION, mismatch};
 use crate::sql::{Sql, unblob};
 
+use super::audit::AuditKind;
+use super::store::AnswerKind;
 use super::{OrgService, store};
 
 /// Deletes the answers kept longer than [`RETENTION`] at `now`; the seconds until the next one
@@ -19,15 +23,16 @@ pub fn forget_expired_answers(sql: &impl Sql, now: u64) -> Result<Option<u64>> {
 }
 
 impl<S: Sql> OrgService<'_, S> {
-    /// Replays the answer kept for `request`, or runs `run` and keeps its answer if it
-    /// succeeded.
+    /// Replays the answer this API key was given for `request`, or runs `run` and keeps its
+    /// answer (holding `kind`) if it succeeded.
     pub fn idempotent(
         &self,
         request: &IdempotentRequest,
+        kind: AnswerKind,
         run: impl FnOnce() -> Result<Answer>,
     ) -> Result<Outcome> {
         forget_expired_answers(self.sql, self.now)?;
-        if let Some(kept) = store::kept_answer(self.sql, &request.key, &request.route)? {
+        if let Some(kept) = store::kept_answer(self.sql, request)? {
             if kept.fingerprint != request.fingerprint {
                 return Err(mismatch());
             }
@@ -35,6 +40,12 @@ impl<S: Sql> OrgService<'_, S> {
                 .keys
                 .open_answer(&unblob(&kept.sealed_answer)?, &request.scope())?;
             let answer = serde_json::from_slice(&json).map_err(Error::internal)?;
+            // The route and the user, never the body: a replay hands out what the answer holds.
+            self.sql.commit(vec![self.audit(
+                AuditKind::IdempotencyReplayed,
+                kept.subject.as_deref(),
+                Some(request.route.clone()),
+            )])?;
             return Ok(Outcome {
                 answer,
                 replayed: true,
@@ -49,12 +60,7 @@ impl<S: Sql> OrgService<'_, S> {
             .or_else(|| answer.body.get("id"))
             .and_then(|id| id.as_str());
         self.sql.commit(vec![store::keep_answer(
-            &request.key,
-            &request.route,
-            &request.fingerprint,
-            &sealed,
-            subject,
-            self.now,
+            request, kind, &sealed, subject, self.now,
         )])?;
         Ok(Outcome {
             answer,

@@ -1,7 +1,10 @@
 //! Importing existing TOTP factors (from another provider or the organization's own database),
 //! so users need not enroll again. Each entry is an `otpauth://totp/` URI parsed by otp-core;
 //! it becomes the user's active factor, sealed like any secret, in its own transaction, so a
-//! bad entry leaves the good ones imported. Secrets are never echoed.
+//! bad entry leaves the good ones imported. Secrets are never echoed. An import changes the
+//! secret only: the user's guard (failures, lockout, last accepted step, recovery allowance)
+//! stays as it is. It needs no active connection, so factors can be brought in before the
+//! connection is switched on.
 
 use std::fmt;
 
@@ -15,10 +18,17 @@ use crate::sql::Sql;
 
 use super::audit::AuditKind;
 use super::connection::PERIODS;
+use super::store::AnswerKind;
 use super::{OrgService, store};
 
 /// Entries per request at most.
 pub const MAX_IMPORTS: usize = 500;
+
+/// Imported secrets shorter than this are refused: one observed code would narrow them down.
+pub const MIN_SECRET_BITS: usize = 80;
+
+/// RFC 4226 (section 4) asks for at least this many; shorter imports are marked weak.
+pub const RECOMMENDED_SECRET_BITS: usize = 128;
 
 /// One factor to import, as received.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -37,7 +47,7 @@ pub struct ImportRequest {
     /// Issue five recovery codes with each imported factor (shown once, in its result).
     #[serde(default)]
     pub issue_recovery_codes: bool,
-    /// Replace a user's active factor; without it such a user is left unchanged.
+    /// Replace a user's factor (pending or active); without it such a user is left unchanged.
     #[serde(default)]
     pub replace: bool,
 }
@@ -57,6 +67,10 @@ pub struct ImportResult {
     /// Five codes joined by `\n`, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_codes: Option<String>,
+    /// The imported secret holds fewer than 128 bits (RFC 4226 asks for 128): accepted, and
+    /// worth replacing with an enrollment.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub weak_secret: bool,
 }
 
 /// The outcome of an import.
@@ -79,6 +93,7 @@ impl<S: Sql> OrgService<'_, S> {
                 format!("must hold 1 to {MAX_IMPORTS} entries"),
             ));
         }
+        refuse_short_secrets(&request.factors)?;
         let mut results = Vec::with_capacity(request.factors.len());
         for (index, entry) in request.factors.into_iter().enumerate() {
             let sent = entry.user_id.clone();
@@ -86,12 +101,13 @@ impl<S: Sql> OrgService<'_, S> {
             // before it stay imported, each in its own transaction.
             let result =
                 match self.import_one(entry, request.issue_recovery_codes, request.replace)? {
-                    Ok((user_id, recovery_codes)) => ImportResult {
+                    Ok(imported) => ImportResult {
                         index,
-                        user_id: Some(user_id),
+                        user_id: Some(imported.user_id),
                         status: "imported",
                         error: None,
-                        recovery_codes,
+                        recovery_codes: imported.recovery_codes,
+                        weak_secret: imported.weak_secret,
                     },
                     Err(error) => ImportResult {
                         index,
@@ -99,6 +115,7 @@ impl<S: Sql> OrgService<'_, S> {
                         status: "error",
                         error: Some(error),
                         recovery_codes: None,
+                        weak_secret: false,
                     },
                 };
             results.push(result);
@@ -111,14 +128,13 @@ impl<S: Sql> OrgService<'_, S> {
         })
     }
 
-    /// One entry, in one transaction: the user's id and any recovery codes issued, or why the
-    /// entry was refused.
+    /// One entry, in one transaction: what was imported, or why the entry was refused.
     fn import_one(
         &self,
         entry: ImportEntry,
         issue_recovery_codes: bool,
         replace: bool,
-    ) -> Result<Refusable<(String, Option<String>)>> {
+    ) -> Result<Refusable<Imported>> {
         let Some(sent) = entry.user_id else {
             return Ok(Err(Refusal::UserIdMissing));
         };
@@ -139,11 +155,8 @@ impl<S: Sql> OrgService<'_, S> {
             return Ok(Err(Refusal::PeriodOutOfRange));
         }
         let existing = store::factor(self.sql, &user)?;
-        let active = existing
-            .as_ref()
-            .is_some_and(|factor| factor.status == FactorStatus::Active);
-        if active && !replace {
-            return Ok(Err(Refusal::ActiveFactor));
+        if existing.is_some() && !replace {
+            return Ok(Err(Refusal::ExistingFactor));
         }
         let sealed_secret = self.keys.seal(parsed.secret(), &user)?;
         let mut factor = Factor::new(
@@ -157,10 +170,17 @@ impl<S: Sql> OrgService<'_, S> {
             },
         );
         factor.status = FactorStatus::Active;
-        factor.generation = existing.map_or(1, |old| old.generation.saturating_add(1));
+        factor.generation = existing
+            .as_ref()
+            .map_or(1, |old| old.generation.saturating_add(1));
 
         let mut writes = store::delete_factor(&user);
         writes.push(store::save_factor(&factor));
+        // Whatever an earlier answer held (a pending secret, a challenge) is replaced.
+        writes.push(store::forget_answers(
+            &user,
+            &[AnswerKind::Enrollment, AnswerKind::Challenge],
+        ));
         let recovery_codes = if issue_recovery_codes {
             let set = self.recovery_set(&user)?;
             writes.extend(set.writes);
@@ -168,7 +188,7 @@ impl<S: Sql> OrgService<'_, S> {
         } else {
             None
         };
-        let detail = match (active, issue_recovery_codes) {
+        let detail = match (existing.is_some(), issue_recovery_codes) {
             (true, true) => "replaced, with recovery codes",
             (true, false) => "replaced",
             (false, true) => "with recovery codes",
@@ -176,8 +196,44 @@ impl<S: Sql> OrgService<'_, S> {
         };
         writes.push(self.audit(AuditKind::FactorImported, Some(&user), Some(detail.into())));
         self.sql.commit(writes)?;
-        Ok(Ok((user, recovery_codes)))
+        Ok(Ok(Imported {
+            user_id: user,
+            recovery_codes,
+            weak_secret: parsed.secret().as_bytes().len() * 8 < RECOMMENDED_SECRET_BITS,
+        }))
     }
+}
+
+/// What one entry's import did.
+struct Imported {
+    user_id: String,
+    recovery_codes: Option<String>,
+    weak_secret: bool,
+}
+
+/// Refuses the whole request, before anything is imported, if an entry's secret holds fewer
+/// than [`MIN_SECRET_BITS`]: such a batch comes from a source that needs looking at.
+fn refuse_short_secrets(entries: &[ImportEntry]) -> Result<()> {
+    for (index, entry) in entries.iter().enumerate() {
+        let Some(Ok(parsed)) = entry
+            .otpauth_uri
+            .as_deref()
+            .map(|uri| OtpauthUri::parse(uri.trim()))
+        else {
+            continue;
+        };
+        let bits = parsed.secret().as_bytes().len() * 8;
+        if bits < MIN_SECRET_BITS {
+            return Err(Error::invalid(
+                "factors",
+                format!(
+                    "entry {index}: otpauth_uri's secret holds {bits} bits; \
+                     imported secrets need at least {MIN_SECRET_BITS}"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An entry's outcome: done, or refused.
@@ -198,8 +254,8 @@ pub enum Refusal {
     Uri(UriError),
     /// The URI's period is outside the connection's bounds.
     PeriodOutOfRange,
-    /// The user has an active factor and `replace` was not set.
-    ActiveFactor,
+    /// The user has a factor (pending or active) and `replace` was not set.
+    ExistingFactor,
 }
 
 impl fmt::Display for Refusal {
@@ -216,8 +272,8 @@ impl fmt::Display for Refusal {
                 PERIODS.start(),
                 PERIODS.end()
             ),
-            Self::ActiveFactor => {
-                f.write_str("the user already has an active factor; set replace to change it")
+            Self::ExistingFactor => {
+                f.write_str("the user already has a factor; set replace to change it")
             }
         }
     }

@@ -12,8 +12,8 @@ use super::{OrgService, schema, store};
 /// What a re-seal pass did in one organization.
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResealReport {
-    /// Factors (their active and pending secrets) and user profiles moved to the current key
-    /// in this pass.
+    /// Factors (their active and pending secrets) and user profiles moved to the current keys
+    /// (sealing, and email lookup) in this pass.
     pub resealed: u32,
     /// Whether secrets under older keys remain (run another pass).
     pub remaining: bool,
@@ -32,6 +32,7 @@ pub struct Export {
 const TABLES: &[&str] = &[
     "connection",
     "users",
+    "guards",
     "factors",
     "recovery_codes",
     "challenges",
@@ -58,7 +59,7 @@ impl<S: Sql> OrgService<'_, S> {
         report.resealed += self.reseal_profiles(limit.saturating_sub(report.resealed))?;
         report.remaining = !store::factors_sealed_under_other_keys(self.sql, current, 1)?
             .is_empty()
-            || !store::users_sealed_under_other_keys(self.sql, current, 1)?.is_empty();
+            || !self.users_under_other_keys(1)?.is_empty();
         Ok(report)
     }
 

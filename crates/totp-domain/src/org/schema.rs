@@ -120,6 +120,51 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
         "CREATE INDEX idempotency_by_subject ON idempotency (subject)",
     ],
+    // 6: what attempts earn belongs to the user, not to a factor: failures, lockout, the last
+    // accepted step (as the Unix second it began, so steps of secrets with other periods
+    // compare), the enrollment count and the recovery allowance move to `guards`, which a
+    // factor's removal or replacement leaves in place. Kept answers are scoped to the API key
+    // that made them and say what they hold (`kind`), so each goes in the transaction that
+    // ends what it holds; answers kept before are dropped, since they may hold secrets that
+    // are no longer pending.
+    &[
+        "CREATE TABLE guards (
+            user_id           TEXT PRIMARY KEY REFERENCES users (id),
+            failures          INTEGER NOT NULL,
+            locked_until      INTEGER NOT NULL,
+            last_accepted_at  INTEGER,
+            enrollments       INTEGER NOT NULL,
+            recovery_used_at  INTEGER
+        ) STRICT",
+        "INSERT INTO guards (user_id, failures, locked_until, last_accepted_at, enrollments, \
+           recovery_used_at) \
+         SELECT user_id, failures, locked_until, last_step * period, enrollments, \
+           recovery_used_at FROM factors",
+        "ALTER TABLE factors DROP COLUMN last_step",
+        "ALTER TABLE factors DROP COLUMN failures",
+        "ALTER TABLE factors DROP COLUMN locked_until",
+        "ALTER TABLE factors DROP COLUMN enrollments",
+        "ALTER TABLE factors DROP COLUMN recovery_used_at",
+        "DROP TABLE idempotency",
+        "CREATE TABLE idempotency (
+            client_id      TEXT NOT NULL,
+            key            TEXT NOT NULL,
+            route          TEXT NOT NULL,
+            kind           TEXT NOT NULL CHECK (kind IN ('profile', 'enrollment', 'challenge')),
+            fingerprint    TEXT NOT NULL,
+            sealed_answer  TEXT NOT NULL,
+            subject        TEXT,
+            created_at     INTEGER NOT NULL,
+            PRIMARY KEY (client_id, key, route)
+        ) STRICT",
+        "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
+        "CREATE INDEX idempotency_by_subject ON idempotency (subject, kind)",
+        // The email lookup key has its own secret (EMAIL_LOOKUP_KEYS) and rotates on its own:
+        // each hash records its key's id ('' before, found by any lookup key and re-keyed by the
+        // next re-seal pass).
+        "ALTER TABLE users ADD COLUMN email_key_id TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX users_by_email_key_id ON users (email_key_id)",
+    ],
 ];
 
 /// The version this build writes.

@@ -65,7 +65,7 @@ impl<S: Sql> OrgService<'_, S> {
             phone_number: optional(new.phone_number, phone_number)?,
         };
         let email_key = self.keys.email_key(&profile.email);
-        if store::email_taken(self.sql, &email_key)? {
+        if store::email_taken(self.sql, &self.keys.email_keys(&profile.email))? {
             return Err(Error::EmailTaken);
         }
         let user = User {
@@ -74,12 +74,10 @@ impl<S: Sql> OrgService<'_, S> {
             created_at: self.now,
         };
         let sealed = self.seal_profile(&user.id, &user.profile)?;
-        self.sql.commit(vec![store::insert_user(
-            &user.id,
-            &sealed,
-            &email_key,
-            user.created_at,
-        )])?;
+        self.sql.commit(vec![
+            store::insert_user(&user.id, &sealed, self.email(&email_key), user.created_at),
+            self.audit(AuditKind::UserCreated, Some(&user.id), None),
+        ])?;
         Ok(user)
     }
 
@@ -104,7 +102,7 @@ impl<S: Sql> OrgService<'_, S> {
         }
         let email_key = self.keys.email_key(&profile.email);
         let email_changed = email_key != self.keys.email_key(&before.email);
-        if email_changed && store::email_taken(self.sql, &email_key)? {
+        if email_changed && store::email_taken(self.sql, &self.keys.email_keys(&profile.email))? {
             return Err(Error::EmailTaken);
         }
         let changed: Vec<&str> = [
@@ -118,8 +116,11 @@ impl<S: Sql> OrgService<'_, S> {
         .collect();
         if !changed.is_empty() {
             let sealed = self.seal_profile(&user.id, &user.profile)?;
+            // Every kept answer about the user may quote the old profile (an enrollment's
+            // otpauth URI names the email).
             self.sql.commit(vec![
-                store::update_user(&user.id, &sealed, &email_key),
+                store::update_user(&user.id, &sealed, self.email(&email_key)),
+                store::forget_answers_about(&user.id),
                 self.audit(
                     AuditKind::UserUpdated,
                     Some(&user.id),
@@ -136,6 +137,7 @@ impl<S: Sql> OrgService<'_, S> {
     pub fn delete_user(&self, id_or_email: &str) -> Result<()> {
         let user = self.user_id(id_or_email)?;
         let mut writes = store::delete_factor(&user);
+        writes.push(store::delete_guard(&user));
         writes.push(store::forget_answers_about(&user));
         writes.push(store::delete_user(&user));
         writes.push(self.audit(AuditKind::UserDeleted, Some(&user), None));
@@ -154,8 +156,8 @@ impl<S: Sql> OrgService<'_, S> {
     }
 
     fn stored_user(&self, id_or_email: &str) -> Result<store::StoredUser> {
-        let email_key = self.keys.email_key(id_or_email);
-        store::user(self.sql, id_or_email, &email_key)?.ok_or(Error::NotFound(Record::User))
+        let email_keys = self.keys.email_keys(id_or_email);
+        store::user(self.sql, id_or_email, &email_keys)?.ok_or(Error::NotFound(Record::User))
     }
 
     /// A page of users.
@@ -175,7 +177,11 @@ impl<S: Sql> OrgService<'_, S> {
             let profile = Profile::from(legacy.record);
             let email_key = self.keys.email_key(&profile.email);
             let sealed = self.seal_profile(&legacy.id, &profile)?;
-            writes.push(store::update_user(&legacy.id, &sealed, &email_key));
+            writes.push(store::update_user(
+                &legacy.id,
+                &sealed,
+                self.email(&email_key),
+            ));
         }
         if writes.is_empty() {
             return Ok(());
@@ -183,19 +189,37 @@ impl<S: Sql> OrgService<'_, S> {
         self.sql.commit(writes)
     }
 
-    /// Re-seals up to `limit` profiles still under an older key; the number re-sealed.
+    /// Re-seals up to `limit` profiles still under an older sealing key, or whose email is
+    /// hashed under an older lookup key; the number re-sealed.
     pub(super) fn reseal_profiles(&self, limit: u32) -> Result<u32> {
-        let current = self.keys.current_key_id();
         let mut resealed = 0;
-        for row in store::users_sealed_under_other_keys(self.sql, current, limit)? {
+        for row in self.users_under_other_keys(limit)? {
             let user = self.reveal(row)?;
             let email_key = self.keys.email_key(&user.profile.email);
             let sealed = self.seal_profile(&user.id, &user.profile)?;
-            self.sql
-                .commit(vec![store::update_user(&user.id, &sealed, &email_key)])?;
+            self.sql.commit(vec![store::update_user(
+                &user.id,
+                &sealed,
+                self.email(&email_key),
+            )])?;
             resealed += 1;
         }
         Ok(resealed)
+    }
+
+    /// Up to `limit` users left for [`Self::reseal_profiles`].
+    pub(super) fn users_under_other_keys(&self, limit: u32) -> Result<Vec<store::StoredUser>> {
+        store::users_sealed_under_other_keys(
+            self.sql,
+            self.keys.current_key_id(),
+            self.keys.current_email_key_id(),
+            limit,
+        )
+    }
+
+    /// An email hash under the current lookup key, with that key's id.
+    fn email<'k>(&'k self, email_key: &'k [u8; 32]) -> store::EmailKey<'k> {
+        (email_key, self.keys.current_email_key_id())
     }
 
     fn seal_profile(&self, id: &str, profile: &Profile) -> Result<Vec<u8>> {

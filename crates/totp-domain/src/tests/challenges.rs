@@ -136,6 +136,7 @@ fn the_audit_trail_records_each_outcome_without_secrets() {
             "challenge.created",
             "enrollment.validated",
             "enrollment.created",
+            "user.created",
             "connection.updated"
         ]
     );

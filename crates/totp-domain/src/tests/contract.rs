@@ -63,7 +63,7 @@ fn a_recovery_whose_audit_write_fails_keeps_the_code() {
     org.db.execute_batch(AUDIT_DOWN);
     internal(org.at(T0 + 60).validate_challenge(&user, &codes[0]));
     org.db.execute_batch("DROP TRIGGER audit_down");
-    assert_eq!(org.factor(&user).recovery_used_at, None);
+    assert_eq!(org.guard(&user).recovery_used_at, None);
     assert!(
         org.at(T0 + 60)
             .validate_challenge(&user, &codes[0])
@@ -133,7 +133,10 @@ fn an_object_created_at_the_previous_version_opens_and_keeps_its_data() {
     upgraded.at(T0).open().unwrap();
     assert_eq!(schema::version(&upgraded.db).unwrap(), schema::VERSION);
     let factor = upgraded.factor("u1");
-    assert_eq!((factor.failures, factor.last_step), (2, Some(5)));
+    // Version 6 moves what attempts earned to the user's guard, the step as the second it began.
+    let guard = upgraded.guard("u1");
+    assert_eq!((guard.failures, guard.last_accepted_at), (2, Some(150)));
+    assert_eq!(guard.enrollments, 1);
     // Version 4 seals the profile written in clear: found by its email, nothing left in clear.
     assert_eq!(
         upgraded.at(T0).user("A@B.co").unwrap().profile.email,

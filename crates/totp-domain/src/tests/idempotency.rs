@@ -8,9 +8,10 @@ use serde_json::json;
 use super::{Org, T0};
 use crate::error::Error;
 use crate::idempotency::{Answer, IdempotentRequest, RETENTION, fingerprint};
+use crate::org::AnswerKind::{Enrollment, Profile};
 
 fn request(key: &str, route: &str, fields: serde_json::Value) -> IdempotentRequest {
-    IdempotentRequest::new(key, route.into(), fingerprint(&fields)).unwrap()
+    IdempotentRequest::new(key, route.into(), fingerprint(&fields), "client-1".into()).unwrap()
 }
 
 #[test]
@@ -25,8 +26,11 @@ fn a_retried_enrollment_replays_the_same_secret_and_codes_and_runs_once() {
             body: serde_json::to_value(created).unwrap(),
         })
     };
-    let first = org.at(T0).idempotent(&retry, enroll).unwrap();
-    let again = org.at(T0 + 5).idempotent(&retry, enroll).unwrap();
+    let first = org.at(T0).idempotent(&retry, Enrollment, enroll).unwrap();
+    let again = org
+        .at(T0 + 5)
+        .idempotent(&retry, Enrollment, enroll)
+        .unwrap();
     assert!(!first.replayed && again.replayed);
     assert_eq!(first.answer, again.answer);
     assert_eq!(org.factor(&user).generation, 1, "ran once");
@@ -44,7 +48,7 @@ fn a_retried_enrollment_replays_the_same_secret_and_codes_and_runs_once() {
         "POST /enroll",
         json!({ "user_id": user, "force_enroll": true }),
     );
-    match org.at(T0 + 6).idempotent(&other, enroll) {
+    match org.at(T0 + 6).idempotent(&other, Enrollment, enroll) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "Idempotency-Key"),
         other => panic!("{other:?}"),
     }
@@ -52,7 +56,7 @@ fn a_retried_enrollment_replays_the_same_secret_and_codes_and_runs_once() {
     let elsewhere = request("k-1", "POST /other", json!({ "user_id": user }));
     assert!(
         !org.at(T0 + 7)
-            .idempotent(&elsewhere, enroll)
+            .idempotent(&elsewhere, Enrollment, enroll)
             .unwrap()
             .replayed
     );
@@ -60,7 +64,7 @@ fn a_retried_enrollment_replays_the_same_secret_and_codes_and_runs_once() {
     // After 24 hours the key is forgotten: the request runs again.
     let later = org
         .at(T0 + RETENTION + 1)
-        .idempotent(&retry, enroll)
+        .idempotent(&retry, Enrollment, enroll)
         .unwrap();
     assert!(!later.replayed);
     assert_eq!(org.factor(&user).generation, 3);
@@ -76,7 +80,7 @@ fn a_failed_request_keeps_nothing_and_can_be_retried() {
     );
     let failing = || Err(Error::NotEnrolled);
     assert_eq!(
-        org.at(T0).idempotent(&retry, failing),
+        org.at(T0).idempotent(&retry, Profile, failing),
         Err(Error::NotEnrolled)
     );
     let create = || {
@@ -85,7 +89,12 @@ fn a_failed_request_keeps_nothing_and_can_be_retried() {
             body: json!({ "id": "u-1" }),
         })
     };
-    assert!(!org.at(T0).idempotent(&retry, create).unwrap().replayed);
+    assert!(
+        !org.at(T0)
+            .idempotent(&retry, Profile, create)
+            .unwrap()
+            .replayed
+    );
 }
 
 #[test]
@@ -100,7 +109,7 @@ fn deleting_a_user_forgets_the_answers_about_them() {
             body: serde_json::to_value(created).unwrap(),
         })
     };
-    org.at(T0).idempotent(&retry, enroll).unwrap();
+    org.at(T0).idempotent(&retry, Enrollment, enroll).unwrap();
     org.at(T0 + 1).delete_user(&user).unwrap();
     let kept = org.at(T0).export().unwrap().tables["idempotency"].clone();
     assert_eq!(kept.as_array().unwrap().len(), 0, "{kept}");
@@ -116,10 +125,10 @@ fn expired_answers_are_deleted_and_the_next_expiry_is_known() {
     };
     assert_eq!(forget_expired_answers(&org.db, T0).unwrap(), None);
     org.at(T0)
-        .idempotent(&request("a", "POST /u", json!({})), create("a"))
+        .idempotent(&request("a", "POST /u", json!({})), Profile, create("a"))
         .unwrap();
     org.at(T0 + 100)
-        .idempotent(&request("b", "POST /u", json!({})), create("b"))
+        .idempotent(&request("b", "POST /u", json!({})), Profile, create("b"))
         .unwrap();
     assert_eq!(
         forget_expired_answers(&org.db, T0 + 10).unwrap(),

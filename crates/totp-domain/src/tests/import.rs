@@ -177,7 +177,7 @@ fn an_active_factor_is_replaced_only_when_asked() {
     let (user, totp, codes) = org.active();
     let uri = format!("otpauth://totp/x?secret={RFC_SHA1}");
     let refused = import(&org, vec![entry(&user, &uri)], false, false);
-    assert_eq!(refused.results[0].error, Some(Refusal::ActiveFactor));
+    assert_eq!(refused.results[0].error, Some(Refusal::ExistingFactor));
     assert!(
         org.at(T0)
             .validate_challenge(&user, totp.generate(T0).as_str())
@@ -193,9 +193,10 @@ fn an_active_factor_is_replaced_only_when_asked() {
             .success,
         "old codes went with the old factor"
     );
+    // RFC 6238's SHA-1 vector at 2000000000 (69279037), cut to six digits.
     assert!(
-        org.at(59)
-            .validate_challenge(&user, "287082")
+        org.at(2_000_000_000)
+            .validate_challenge(&user, "279037")
             .unwrap()
             .success
     );
@@ -245,7 +246,7 @@ fn a_refusal_tells_the_client_what_to_fix() {
         "otpauth_uri: not an otpauth:// URI"
     );
     assert_eq!(
-        said(Refusal::ActiveFactor),
-        "the user already has an active factor; set replace to change it"
+        said(Refusal::ExistingFactor),
+        "the user already has a factor; set replace to change it"
     );
 }

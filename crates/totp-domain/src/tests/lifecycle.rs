@@ -320,13 +320,14 @@ fn personal_fields_are_stored_sealed_and_found_by_a_keyed_hash() {
         ),
         (Some("Zoé"), Some("Stored"), Some("+33698765432"))
     );
-    // The hash is keyed: another recovery key finds no one.
+    // The hash is keyed: another lookup key finds no one.
     let other = Org {
-        keys: crate::keys::Keys::from_config(
-            "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",
-            "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=",
-            "CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=",
-        )
+        keys: crate::keys::Keys::from_config(crate::keys::KeyConfig {
+            sealing: "k2:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=",
+            signing: "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=",
+            recovery: "BAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ=",
+            email_lookup: "e9:CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk=",
+        })
         .unwrap(),
         ..org
     };

@@ -43,13 +43,13 @@ fn failures_back_off_and_persist_across_challenges_and_reenrollment() {
         .validate_enrollment(&user, new_totp.generate(now + 90).as_str())
         .unwrap();
     assert_eq!((ok.success, ok.failed_attempts), (true, 6));
-    assert_eq!(org.factor(&user).locked_until, now + 30 + 60);
+    assert_eq!(org.guard(&user).locked_until, now + 30 + 60);
     let cleared = org
         .at(now + 120)
         .validate_challenge(&user, new_totp.generate(now + 120).as_str())
         .unwrap();
     assert_eq!((cleared.success, cleared.failed_attempts), (true, 0));
-    assert_eq!(org.factor(&user).locked_until, 0);
+    assert_eq!(org.guard(&user).locked_until, 0);
 }
 
 #[test]
@@ -59,7 +59,7 @@ fn the_backoff_is_capped_at_an_hour() {
     let mut now = T0 + 100;
     // The 12th failure would wait 30 s × 2^7 = 3840 s: capped at 3600.
     for _ in 0..100 {
-        if org.factor(&user).failures == 12 {
+        if org.guard(&user).failures == 12 {
             break;
         }
         match org
@@ -71,7 +71,7 @@ fn the_backoff_is_capped_at_an_hour() {
             Err(other) => panic!("{other:?}"),
         }
     }
-    assert_eq!(org.factor(&user).locked_until, now + 3600);
+    assert_eq!(org.guard(&user).locked_until, now + 3600);
     assert_eq!(
         org.at(now).validate_challenge(&user, "000000"),
         Err(Error::Throttled { retry_after: 3600 })
@@ -122,5 +122,5 @@ fn never_more_than_one_hundred_consecutive_failures() {
     assert!(matches!(right, Err(Error::Locked)));
     let created = org.at(now).enroll(&user, true).unwrap();
     assert_eq!(created.recovery_codes.unwrap().lines().count(), 5);
-    assert_eq!(org.factor(&user).failures, 0);
+    assert_eq!(org.guard(&user).failures, 0);
 }

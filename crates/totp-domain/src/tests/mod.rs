@@ -11,9 +11,11 @@ mod idempotency;
 mod import;
 mod lifecycle;
 mod lockout;
+mod model;
 mod organizations;
 mod recovery;
 mod reenrollment;
+mod security_state;
 mod sms;
 mod sqlite;
 mod tenants;
@@ -49,7 +51,13 @@ pub fn keys_with(sealing: &str) -> Keys {
             format!("{id}:{}", key(byte.parse().unwrap()))
         })
         .collect();
-    Keys::from_config(&sealing.join(","), &key(3), &key(4)).unwrap()
+    Keys::from_config(crate::keys::KeyConfig {
+        sealing: &sealing.join(","),
+        signing: &key(3),
+        recovery: &key(4),
+        email_lookup: &format!("e1:{}", key(5)),
+    })
+    .unwrap()
 }
 
 /// One organization's database, opened as its object opens it.
@@ -136,6 +144,11 @@ impl Org {
     /// The user's factor as stored.
     pub fn factor(&self, user: &str) -> crate::factor::Factor {
         crate::org::store::factor(&self.db, user).unwrap().unwrap()
+    }
+
+    /// The user's guard as stored.
+    pub fn guard(&self, user: &str) -> crate::guard::Guard {
+        crate::org::store::guard(&self.db, user).unwrap()
     }
 }
 

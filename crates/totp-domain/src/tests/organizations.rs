@@ -143,6 +143,7 @@ fn an_organization_is_created_once_per_key_account_and_environment() {
             "org-1",
             "POST /api/v2/organizations".into(),
             fingerprint(&fields),
+            "client-1".into(),
         )
         .unwrap();
         let create = |tenant: Tenant| {
@@ -182,11 +183,24 @@ fn an_organization_is_created_once_per_key_account_and_environment() {
             .await
             .unwrap();
         assert!(!there.replayed);
+        // Another API key of the same account and environment never sees the answer.
+        let by_another_key = IdempotentRequest {
+            client_id: "client-2".into(),
+            ..request.clone()
+        };
+        let theirs = plane
+            .at(T0 + 2)
+            .idempotent(&sandbox, &by_another_key, create(sandbox.clone()))
+            .await
+            .unwrap();
+        assert!(!theirs.replayed);
+        assert_ne!(theirs.answer.body["domain"], "acme");
         // Another body under the key is refused.
         let other = IdempotentRequest::new(
             "org-1",
             "POST /api/v2/organizations".into(),
             fingerprint(&serde_json::json!({ "name": "Other" })),
+            "client-1".into(),
         )
         .unwrap();
         match plane
@@ -205,7 +219,7 @@ fn an_organization_is_created_once_per_key_account_and_environment() {
             .await
             .unwrap();
         assert!(!again.replayed);
-        assert_eq!(again.answer.body["domain"], "acme-2");
+        assert_eq!(again.answer.body["domain"], "acme-3");
     })
 }
 
@@ -219,6 +233,7 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
             "org-2",
             "POST /api/v2/organizations".into(),
             fingerprint(&serde_json::json!({ "name": "Busy" })),
+            "client-1".into(),
         )
         .unwrap();
         let created = || async {
@@ -248,10 +263,12 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
             .unwrap();
         assert!(!next.replayed);
         // A claim abandoned for over a minute is released too.
-        let stuck = IdempotentRequest::new("org-3", "POST /x".into(), "f".into()).unwrap();
+        let stuck =
+            IdempotentRequest::new("org-3", "POST /x".into(), "f".into(), "c".into()).unwrap();
         plane.db.execute_batch(&format!(
-            "INSERT INTO idempotency_keys (account_id, environment, key, route, fingerprint, created_at) \
-             VALUES ('{}', 'sandbox', 'org-3', 'POST /x', 'f', {T0})",
+            "INSERT INTO idempotency_keys \
+             (account_id, environment, client_id, key, route, fingerprint, created_at) \
+             VALUES ('{}', 'sandbox', 'c', 'org-3', 'POST /x', 'f', {T0})",
             tenant.account_id
         ));
         assert!(matches!(

@@ -1,7 +1,7 @@
 //! Recovery codes: single use, one per day, not for enrollments, replaced by force.
 
 use super::{Org, T0, recovery_codes, totp_of};
-use crate::factor::RECOVERY_INTERVAL;
+use crate::guard::RECOVERY_INTERVAL;
 
 #[test]
 fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
@@ -81,7 +81,7 @@ fn a_recovery_code_clears_a_backoff() {
     for _ in 0..5 {
         org.at(now).validate_challenge(&user, "000000").unwrap();
     }
-    assert!(org.factor(&user).locked_until > now);
+    assert!(org.guard(&user).locked_until > now);
     assert!(
         org.at(now + 30)
             .validate_challenge(&user, &codes[2])
@@ -89,7 +89,7 @@ fn a_recovery_code_clears_a_backoff() {
             .success
     );
     assert_eq!(
-        (org.factor(&user).failures, org.factor(&user).locked_until),
+        (org.guard(&user).failures, org.guard(&user).locked_until),
         (0, 0)
     );
 }

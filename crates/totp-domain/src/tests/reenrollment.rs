@@ -13,7 +13,7 @@ fn back_off(org: &Org, user: &str, totp: &Totp, now: u64) {
             .validate_challenge(user, &wrong(totp.generate(now).as_str()))
             .unwrap();
     }
-    assert_eq!(org.factor(user).locked_until, now + 30);
+    assert_eq!(org.guard(user).locked_until, now + 30);
 }
 
 #[test]
@@ -133,13 +133,13 @@ fn a_forced_enrollment_replaces_at_once_and_clears_the_lockout() {
     org.at(now + 1).enroll(&user, false).unwrap();
     let forced = org.at(now + 2).enroll(&user, true).unwrap();
     assert!(forced.recovery_codes.is_some());
-    let factor = org.factor(&user);
+    let (factor, guard) = (org.factor(&user), org.guard(&user));
     assert_eq!(
         (
             factor.status,
             factor.pending.as_ref(),
-            factor.failures,
-            factor.locked_until
+            guard.failures,
+            guard.locked_until
         ),
         (FactorStatus::Pending, None, 0, 0)
     );

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../worker/migrations/0003_sealing_key_id.sql"),
     include_str!("../../../../worker/migrations/0004_organization_data_in_objects.sql"),
     include_str!("../../../../worker/migrations/0005_idempotency_keys.sql"),
+    include_str!("../../../../worker/migrations/0006_idempotency_per_api_key.sql"),
 ];
 
 /// D1 migrated, with one account (`communitiz-app`) and its sandbox tenant.

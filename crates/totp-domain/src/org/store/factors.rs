@@ -20,11 +20,6 @@ struct FactorRow {
     algorithm: String,
     digits: u32,
     period: u64,
-    last_step: Option<u64>,
-    failures: u32,
-    locked_until: u64,
-    enrollments: u32,
-    recovery_used_at: Option<u64>,
     reenrollment_required: u64,
     pending_method: Option<String>,
     pending_sealed_secret: Option<String>,
@@ -65,20 +60,14 @@ impl TryFrom<FactorRow> for Factor {
                 period: row.period,
             },
             pending,
-            last_step: row.last_step,
-            failures: row.failures,
-            locked_until: row.locked_until,
-            enrollments: row.enrollments,
-            recovery_used_at: row.recovery_used_at,
             reenrollment_required: row.reenrollment_required != 0,
         })
     }
 }
 
 const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
-    digits, period, last_step, failures, locked_until, enrollments, recovery_used_at, \
-    reenrollment_required, pending_method, pending_sealed_secret, pending_algorithm, \
-    pending_digits, pending_period";
+    digits, period, reenrollment_required, pending_method, pending_sealed_secret, \
+    pending_algorithm, pending_digits, pending_period";
 
 /// The user's factor.
 pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
@@ -98,14 +87,12 @@ pub fn save_factor(f: &Factor) -> Statement {
     stmt!(
         format!(
             "INSERT INTO factors ({FACTOR_COLUMNS}, key_id, pending_key_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-               ?17, ?18, ?19, ?20, ?21) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
              ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
-               sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, last_step = ?9, \
-               failures = ?10, locked_until = ?11, enrollments = ?12, recovery_used_at = ?13, \
-               reenrollment_required = ?14, pending_method = ?15, \
-               pending_sealed_secret = ?16, pending_algorithm = ?17, pending_digits = ?18, \
-               pending_period = ?19, key_id = ?20, pending_key_id = ?21"
+               sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, \
+               reenrollment_required = ?9, pending_method = ?10, pending_sealed_secret = ?11, \
+               pending_algorithm = ?12, pending_digits = ?13, pending_period = ?14, \
+               key_id = ?15, pending_key_id = ?16"
         ),
         &f.user_id,
         f.generation,
@@ -115,11 +102,6 @@ pub fn save_factor(f: &Factor) -> Statement {
         e.algorithm.as_str(),
         e.digits.count() as u32,
         e.period,
-        f.last_step,
-        f.failures,
-        f.locked_until,
-        f.enrollments,
-        f.recovery_used_at,
         f.reenrollment_required,
         p.map(|p| p.method.as_str()),
         p.map(|p| blob(&p.sealed_secret)),
@@ -171,7 +153,7 @@ pub fn spend_recovery_code(user_id: &str, hash: &[u8], now: u64) -> Statement {
     )
 }
 
-/// Deletes the user's factor with its recovery codes and challenges.
+/// Deletes the user's factor with its recovery codes and challenges; the user's guard stays.
 pub fn delete_factor(user_id: &str) -> Vec<Statement> {
     ["factors", "recovery_codes", "challenges"]
         .into_iter()

@@ -5,11 +5,13 @@
 mod answers;
 mod challenges;
 mod factors;
+mod guards;
 mod users;
 
 pub use answers::*;
 pub use challenges::*;
 pub use factors::*;
+pub use guards::*;
 pub use users::*;
 
 use otp_core::{Algorithm, Digits};

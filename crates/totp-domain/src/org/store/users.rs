@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::keys::sealed_key_id;
 use crate::model::{PageRequest, Profile};
-use crate::sql::{Count, Sql, Statement, blob};
+use crate::sql::{Count, Sql, Statement, Value, blob};
 use crate::stmt;
 
 use super::count;
@@ -55,26 +55,43 @@ impl From<ProfileRecord> for Profile {
 
 const USER_COLUMNS: &str = "id, profile, created_at";
 
-/// The user with this id, or else this email (by its keyed hash).
-pub fn user(sql: &impl Sql, id: &str, email_key: &[u8]) -> Result<Option<StoredUser>> {
-    let query = stmt!(
+/// The user with this id, or else this email (by its keyed hash under any lookup key).
+pub fn user(sql: &impl Sql, id: &str, email_keys: &[[u8; 32]]) -> Result<Option<StoredUser>> {
+    let mut values: Vec<Value> = vec![id.into()];
+    values.extend(email_keys.iter().map(|key| blob(key)));
+    let query = Statement::new(
         format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key = ?2 \
-             ORDER BY id = ?1 DESC LIMIT 1"
+            "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key IN ({}) \
+             ORDER BY id = ?1 DESC LIMIT 1",
+            placeholders(2, email_keys.len())
         ),
-        id,
-        blob(email_key)
+        values,
     );
     sql.row(&query)
 }
 
-/// Whether an email (by its keyed hash) is taken.
-pub fn email_taken(sql: &impl Sql, email_key: &[u8]) -> Result<bool> {
-    let query = stmt!(
-        "SELECT count(*) AS count FROM users WHERE email_key = ?1",
-        blob(email_key)
+/// Whether an email (by its keyed hash under any lookup key) is taken.
+pub fn email_taken(sql: &impl Sql, email_keys: &[[u8; 32]]) -> Result<bool> {
+    let values = email_keys.iter().map(|key| blob(key)).collect();
+    let query = Statement::new(
+        format!(
+            "SELECT count(*) AS count FROM users WHERE email_key IN ({})",
+            placeholders(1, email_keys.len())
+        ),
+        values,
     );
     Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// `?first, …` for `count` values (`NULL` for none, which matches nothing).
+fn placeholders(first: usize, count: usize) -> String {
+    if count == 0 {
+        return "NULL".into();
+    }
+    (first..first + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A page of users, oldest first, and their total.
@@ -89,13 +106,17 @@ pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<StoredUser>, u64)
     Ok((rows, total))
 }
 
+/// An email's lookup hash and the id of the key that made it.
+pub type EmailKey<'a> = (&'a [u8; 32], &'a str);
+
 /// Inserts a user whose profile is sealed as `profile`.
-pub fn insert_user(id: &str, profile: &[u8], email_key: &[u8], created_at: u64) -> Statement {
+pub fn insert_user(id: &str, profile: &[u8], email: EmailKey<'_>, created_at: u64) -> Statement {
     stmt!(
-        "INSERT INTO users (id, email, email_key, profile, profile_key_id, created_at) \
-         VALUES (?1, '', ?2, ?3, ?4, ?5)",
+        "INSERT INTO users (id, email, email_key, email_key_id, profile, profile_key_id, \
+           created_at) VALUES (?1, '', ?2, ?3, ?4, ?5, ?6)",
         id,
-        blob(email_key),
+        blob(email.0),
+        email.1,
         blob(profile),
         sealed_key_id(profile).unwrap_or_default(),
         created_at
@@ -104,14 +125,15 @@ pub fn insert_user(id: &str, profile: &[u8], email_key: &[u8], created_at: u64) 
 
 /// Writes a user's sealed profile and email hash in place; the clear columns of schema
 /// version 1 are emptied.
-pub fn update_user(id: &str, profile: &[u8], email_key: &[u8]) -> Statement {
+pub fn update_user(id: &str, profile: &[u8], email: EmailKey<'_>) -> Statement {
     stmt!(
-        "UPDATE users SET profile = ?2, profile_key_id = ?3, email_key = ?4, email = '', \
-         given_name = NULL, family_name = NULL, phone_number = NULL WHERE id = ?1",
+        "UPDATE users SET profile = ?2, profile_key_id = ?3, email_key = ?4, email_key_id = ?5, \
+         email = '', given_name = NULL, family_name = NULL, phone_number = NULL WHERE id = ?1",
         id,
         blob(profile),
         sealed_key_id(profile).unwrap_or_default(),
-        blob(email_key)
+        blob(email.0),
+        email.1
     )
 }
 
@@ -120,18 +142,21 @@ pub fn delete_user(id: &str) -> Statement {
     stmt!("DELETE FROM users WHERE id = ?1", id)
 }
 
-/// Up to `limit` users whose profile is sealed under another key than `key_id`.
+/// Up to `limit` users whose profile is sealed under another key than `key_id`, or whose email
+/// is hashed under another lookup key than `email_key_id`.
 pub fn users_sealed_under_other_keys(
     sql: &impl Sql,
     key_id: &str,
+    email_key_id: &str,
     limit: u32,
 ) -> Result<Vec<StoredUser>> {
     let query = stmt!(
         format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE profile_key_id != ?1 AND profile IS NOT NULL \
-             LIMIT ?2"
+            "SELECT {USER_COLUMNS} FROM users WHERE profile IS NOT NULL \
+             AND (profile_key_id != ?1 OR email_key_id != ?2) LIMIT ?3"
         ),
         key_id,
+        email_key_id,
         limit
     );
     sql.rows(&query)
