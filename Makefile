@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev deploy keys bench soak test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
+.PHONY: help setup dev deploy keys bench soak sabotage test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -37,6 +37,11 @@ bench: setup worker worker-test web
 	node benches/api-load.mjs
 	node benches/report.mjs
 
+## Every promise of the README broken once in a scratch copy, each caught by a suite that must
+## fail (not part of `make test`; see tests/sabotage/).
+sabotage: setup
+	node tests/sabotage/run.mjs
+
 ## Print fresh values for every Worker secret (.dev.vars format).
 keys:
 	@scripts/keys.sh
@@ -45,17 +50,26 @@ test: setup lint test-native test-wasm test-worker test-fuzz test-web test-brows
 	@echo "make test: every suite passed"
 
 lint:
+	@# node --test runs only *.test.mjs: a file named otherwise in a suite's folder never runs.
+	@for file in tests/worker/* tests/web/* tests/browser/* tests/deploy/* tests/fuzz/*; do \
+	  case $$file in *.test.mjs|tests/fuzz/refusals.py) ;; \
+	    *) echo "lint: $$file is not named *.test.mjs, so node --test never runs it" >&2; exit 1 ;; esac; \
+	done
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo clippy --workspace --all-targets --locked $(WASM) -- -D warnings
 	cargo clippy -p totp-worker --locked $(WASM) --features test-clock,storage-contract -- -D warnings
 
+# Each suite states how many tests it holds at least (scripts/counted.sh): a floor, raised when
+# tests are added, so a test that stops running fails the suite.
+NATIVE_TESTS ?= --workspace
+NATIVE_MIN ?= 210
 test-native:
-	cargo test --workspace --locked
+	scripts/counted.sh $(NATIVE_MIN) cargo test --locked $(NATIVE_TESTS)
 
 # The same otp-core and otp-web tests compiled to WebAssembly, in Node and in Chromium.
 test-wasm:
-	for crate in crates/otp-core crates/otp-web; do \
+	for crate in "crates/otp-core 46" "crates/otp-web 14"; do \
 	  scripts/wasm-test.sh node $$crate; \
 	  scripts/wasm-test.sh chromium $$crate; \
 	done
@@ -71,7 +85,7 @@ export SCHEMATHESIS := $(CURDIR)/.tools/venv/bin/schemathesis
 
 # Every operation fuzzed from the OpenAPI document (a few examples each; `make soak`: many).
 test-fuzz: worker
-	FUZZ_EXAMPLES=15 node --test --test-timeout=600000 --test-force-exit 'tests/fuzz/*.test.mjs'
+	FUZZ_EXAMPLES=15 scripts/counted.sh 2 node --test --test-timeout=600000 --test-force-exit 'tests/fuzz/*.test.mjs'
 
 ## The long run (not part of `make test`): 5,000 model-based sequences of the security rules,
 ## many more fuzz examples, then 10 minutes of mixed traffic at a steady rate with a memory bound.
@@ -81,9 +95,11 @@ soak: setup worker
 	node --test --test-timeout=1200000 --test-force-exit tests/soak/soak.mjs
 
 # The worker on workerd (Miniflare), from tests/; the console's suite serves www/ with the
-# package `make web` copies into www/pkg.
+# package `make web` copies into www/pkg. `make sabotage` narrows it to one file.
+WORKER_TESTS ?= 'tests/worker/*.test.mjs'
+WORKER_MIN ?= 90
 test-worker: worker worker-test web
-	node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit 'tests/worker/*.test.mjs'
+	scripts/counted.sh $(WORKER_MIN) node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit $(WORKER_TESTS)
 
 # The browser package for pages (--target web, also copied into www/) and for Node or
 # bundlers (--target nodejs), each optimised by binaryen 132's wasm-opt.
@@ -97,13 +113,13 @@ web:
 
 # The optimised browser package, instantiated in Node.
 test-web: web
-	node --test --test-timeout=60000 'tests/web/*.test.mjs'
+	scripts/counted.sh 10 node --test --test-timeout=60000 'tests/web/*.test.mjs'
 
 # The demo console served by the Worker, driven in Debian's Chromium; screenshots go to
 # test-output/ (git-ignored).
 test-browser: worker web
-	node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
+	scripts/counted.sh 3 node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
 
 # The exact upload of each environment (wrangler deploy --dry-run), checked offline.
 test-bundle: web worker-test
-	node --test --test-timeout=300000 'tests/deploy/*.test.mjs'
+	scripts/counted.sh 6 node --test --test-timeout=300000 'tests/deploy/*.test.mjs'

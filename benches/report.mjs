@@ -55,6 +55,7 @@ for (const [name, ops] of Object.entries(node)) {
 lines.push("", `- ${target("otp-core in Node: at least 3x otpauth", ratio(node["otp-core (wasm)"], node.otpauth), node["otp-core (wasm)"] / node.otpauth >= 3)}`, "");
 
 lines.push(`## 3. The API on workerd (Miniflare, loopback, autocannon, ${api.seconds_per_run} s per run, ${api.users} users in one organization or spread over ${api.organizations})`, "");
+lines.push("Measured on the Worker's test build (`worker/build-test/`, cargo features `test-clock` and `storage-contract`), whose clock the harness sets to check correct codes without waiting for time steps; the deploy build differs only by those test hooks.", "");
 lines.push("| scenario | connections | requests/s | p50 ms | p99 ms | share of the no-op route | share of the one-hop route | errors / timeouts / other status |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
 const load = (name, conns) => api.load[`${name} @${conns}`];
 for (const [key, r] of Object.entries(api.load)) {
@@ -71,7 +72,9 @@ for (const name of ["validate wrong code", "validate correct code", "validate wr
   const percent = (share) => `${(Math.floor(1000 * share) / 10).toFixed(1)}%`;
   lines.push(`- ${name}, 8 connections: ${target(`${name}: at least 25% of the no-op route`, percent(noop), noop >= 0.25)}; ${target(`${name}: at least 70% of the one-hop route`, percent(hop), hop >= 0.7)}; ${target(`${name}: p99 at most 50 ms`, `p99 ${load(name, 8).p99_ms} ms`, load(name, 8).p99_ms <= 50)}`);
 }
-lines.push(`- D1 queries per warm validation: ${target("D1 queries per warm validation: zero", `${per.with_a_d1_query} of ${fmt(per.validations)} validations made one`, per.with_a_d1_query <= per.cache_fills_allowed)}; object calls per validation: ${target("object calls per validation: exactly one", `${per.object_calls_min}–${per.object_calls_max}`, per.object_calls_min === 1 && per.object_calls_max === 1)}`);
+// A validation reaches D1 only to fill a per-isolate cache (a first miss, a renewal): the target
+// is that the validations with a query stay within the fills the caches allow, not zero.
+lines.push(`- D1 queries per validation: ${target(`D1 queries only to fill the caches (at most ${per.cache_fills_allowed} validations)`, `${per.with_a_d1_query} of ${fmt(per.validations)} validations made one`, per.with_a_d1_query <= per.cache_fills_allowed)}; object calls per validation: ${target("object calls per validation: exactly one", `${per.object_calls_min}–${per.object_calls_max}`, per.object_calls_min === 1 && per.object_calls_max === 1)}`);
 lines.push(`- Correct codes: ${target("correct codes: every one accepted", `${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}`, api.correct_codes.accepted === api.correct_codes.checked)}`, "");
 
 lines.push("## 4. Sizes", "", "| wasm | raw bytes | gzip -9 bytes | budget (gzip) |", "| --- | --- | --- | --- |");

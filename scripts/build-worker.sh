@@ -17,12 +17,13 @@ case ${1:-deploy} in
     *) echo "usage: $0 [deploy|test]" >&2; exit 2 ;;
 esac
 
-# The Worker's size budget, enforced where it is built (as otp-web's is in `make web`).
+# The upload's size budget, enforced where it is built (as otp-web's is in `make web`). The test
+# build carries test hooks and is never uploaded: its size is printed only.
 budget=358400
 wasm="$root/worker/$out/index_bg.wasm"
 size=$(gzip -9c "$wasm" | wc -c)
-printf 'worker wasm: %s bytes, %s bytes gzip -9 (budget %s)\n' "$(stat -c %s "$wasm")" "$size" "$budget"
-if [ "$size" -gt "$budget" ]; then
+printf 'worker wasm (%s): %s bytes, %s bytes gzip -9 (budget %s)\n' "$out" "$(stat -c %s "$wasm")" "$size" "$budget"
+if [ "$out" = build ] && [ "$size" -gt "$budget" ]; then
     echo "build-worker: the Worker is over its gzip budget of $budget bytes" >&2
     exit 1
 fi

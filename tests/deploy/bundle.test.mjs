@@ -46,6 +46,11 @@ for (const env of ["staging", "production"]) {
     // So are the storage contract and its hook (cargo feature storage-contract), by its table.
     assert.ok(testBuild.includes("contract_probe"), "the test build lacks the storage contract: this check proves nothing");
     assert.ok(!wasm.includes("contract_probe"), "the upload carries the storage contract");
+    // And the test build's canary and alarm hooks.
+    for (const hook of ["/test/canary", "/test/alarm"]) {
+      assert.ok(testBuild.includes(hook), `the test build lacks ${hook}: this check proves nothing`);
+      assert.ok(!wasm.includes(hook), `the upload carries ${hook}`);
+    }
 
     const gzip = gzipSync(wasm, { level: 9 }).length;
     console.log(`${env}: wrangler says ${upload[1]} / gzip ${upload[2]}; worker wasm ${wasm.length} bytes, ${gzip} bytes gzip -9`);

@@ -6,7 +6,9 @@ them, except for refusals no schema can express:
 - what the server already holds: an email taken by another user of the organization (422,
   "email has already been taken", which the integration guide requires), or an Idempotency-Key
   already used with other fields (422 naming the header);
-- the size of the body: more than 16 KiB (256 KiB for an import) is a 413.
+- the size of the body: more than 16 KiB (256 KiB for an import) is a 413;
+- an imported secret under 80 bits (the URI's secret parameter is a string to a schema): 422
+  naming `factors`.
 
 The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
 one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
@@ -44,6 +46,8 @@ def _cause(response, case):
     field, description = error.get("field"), error.get("error_description", "")
     if field == "email" and description == "email has already been taken":
         return "the email is taken"
+    if field == "factors" and "imported secrets need at least 80" in description:
+        return "an imported secret is under 80 bits"
     headers = {name.lower() for name in (case.headers or {})}
     if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
         return "the Idempotency-Key was used with other fields"
@@ -61,7 +65,8 @@ def refused_only_for_what_no_schema_says(ctx, response, case):
     if _cause(response, case) is None:
         raise AssertionError(
             f"A request the document allows was refused with {response.status_code}, for none of "
-            f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size): "
+            f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size, "
+            f"a short imported secret): "
             f"{response.text[:300]}"
         )
     return None

@@ -22,6 +22,33 @@ export function outcomes(results) {
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
 export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false, ratelimits } = {}) {
   const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build: testClock ? "build-test" : "build", ratelimits });
+  // Every exchange with this Worker is logged for the conformance check, whichever way a test
+  // sends it: through `call`, the Worker's own fetch, or the global fetch on its address.
+  const log = [];
+  const logText = (method, path, status, headers, text) => {
+    let body;
+    try { body = JSON.parse(text); } catch { body = text; }
+    const exchange = { method, path, status, headers, body };
+    log.push(exchange);
+    return exchange;
+  };
+  const record = async (method, path, response) =>
+    logText(method, path, response.status, response.headers, await response.clone().text());
+  const dispatch = worker.fetch;
+  const exchange = async (path, init = {}) => {
+    const response = await dispatch(path, init);
+    return { response, exchange: await record(init.method ?? "GET", path, response) };
+  };
+  worker.fetch = async (path, init) => (await exchange(path, init)).response;
+  const globalFetch = globalThis.fetch;
+  if (worker.url) {
+    globalThis.fetch = async (input, init = {}) => {
+      const response = await globalFetch(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.startsWith(worker.url)) await record(init.method ?? (input instanceof Request ? input.method : "GET"), url.slice(worker.url.length), response);
+      return response;
+    };
+  }
   const api = {
     worker,
     secrets,
@@ -29,7 +56,12 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
     /** With `testClock`: the Unix second every request says it is (the x-test-now header). */
     now: null,
     /** Every exchange, for checks against the OpenAPI document. */
-    log: [],
+    log,
+    /** Logs an exchange a test made over raw HTTP (node:http), for the same check. */
+    logRaw(method, path, response, text) {
+      const headers = new Headers(Object.entries(response.headers).map(([name, value]) => [name, String(value)]));
+      return logText(method, path, response.statusCode, headers, text);
+    },
     async call(method, path, { json, form, multipart, raw, headers = {}, token = api.token } = {}) {
       const init = { method, headers: { ...headers } };
       if (token) init.headers.authorization = `Bearer ${token}`;
@@ -50,13 +82,7 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
       } else if (raw !== undefined) {
         init.body = raw;
       }
-      const response = await worker.fetch(path, init);
-      const text = await response.text();
-      let body;
-      try { body = JSON.parse(text); } catch { body = text; }
-      const exchange = { method, path, status: response.status, headers: response.headers, body };
-      api.log.push(exchange);
-      return exchange;
+      return (await exchange(path, init)).exchange;
     },
     operator(method, path, options = {}) {
       return api.call(method, path, { ...options, token: secrets.OPERATOR_TOKEN });
@@ -102,12 +128,18 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
      * Stops the Worker after checking every exchange of this suite against the served OpenAPI
      * document (see conformance.mjs); throws what disagrees, so the suite fails.
      */
+    /** Stops the Worker without the conformance check (for a runtime already killed). */
+    async stop() {
+      globalThis.fetch = globalFetch;
+      await worker.dispose().catch(() => {});
+    },
     async dispose() {
       let problems = [];
       if (api.log.length > 0) {
         const doc = JSON.parse(await (await worker.fetch("/openapi.json")).text());
         problems = conformanceProblems(doc, api.log);
       }
+      globalThis.fetch = globalFetch;
       await worker.dispose();
       if (problems.length > 0) throw new Error(`responses outside the OpenAPI document:\n${problems.join("\n")}`);
     },

@@ -1,7 +1,14 @@
-// Every exchange a worker suite makes is checked against the served OpenAPI document: its
-// operation is documented, its status is documented for that operation, and its body matches
-// the schema. Unknown paths must answer the error shape with 404 or 405.
+// Every exchange a worker suite makes (through startApi's client, the Worker's fetch, the
+// global fetch on its address, or raw HTTP where a test reads the answer) is checked against
+// the served OpenAPI document: its operation is documented, its status is documented for that
+// operation, its body matches the schema, a body comes as JSON, and the headers the document
+// requires are there with the values it allows. Unknown paths must answer the error shape with
+// 404 or 405 (405 with Allow). The test build's own hooks, which the upload does not carry
+// (tests/deploy), are not the API's and are skipped.
 import Ajv2020 from "ajv/dist/2020.js";
+
+/** The test build's hooks (worker/src/contract.rs, the alarm route): not the API's. */
+const TEST_HOOKS = [/^\/test\/canary\//, /^\/storage-contract$/, /^\/admin\/organizations\/[^/]+\/alarm$/];
 
 /** The documented operation of `method` and `path` (query string ignored), if any. */
 export function operationFor(doc, method, path) {
@@ -22,7 +29,11 @@ export function conformanceProblems(doc, log) {
   const validator = (schema) => ajv.compile(schema.$ref ? { $ref: `openapi${schema.$ref}` } : schema);
   const error = validator({ $ref: "#/components/schemas/Error" });
   const problems = [];
-  for (const { method, path, status, body } of log) {
+  for (const { method, path, status, headers, body } of log) {
+    if (TEST_HOOKS.some((hook) => hook.test(path.split("?")[0]))) continue;
+    const type = headers.get("content-type") ?? "";
+    if (status !== 204 && !/^application\/json\b/.test(type)) problems.push(`${method} ${path} ${status}: content-type ${JSON.stringify(type)}, not JSON`);
+    if (status === 405 && !headers.get("allow")) problems.push(`${method} ${path} 405 without Allow`);
     const found = operationFor(doc, method, path);
     if (!found) {
       if (![404, 405].includes(status) || !error(body)) problems.push(`${method} ${path} is not in the document and answered ${status}`);
@@ -34,6 +45,16 @@ export function conformanceProblems(doc, log) {
       continue;
     }
     if (response.$ref) response = doc.components.responses[response.$ref.split("/").pop()];
+    for (const [name, header] of Object.entries(response.headers ?? {})) {
+      const value = headers.get(name);
+      if (value === null) {
+        if (header.required) problems.push(`${method} ${found.template} ${status} lacks the required header ${name}`);
+        continue;
+      }
+      const schema = header.schema ?? {};
+      const typed = schema.type === "integer" ? (/^\d+$/.test(value) ? Number(value) : value) : value;
+      if (!validator(schema)(typed)) problems.push(`${method} ${found.template} ${status}: header ${name} ${JSON.stringify(value)} outside its schema`);
+    }
     if (!response.content) {
       if (body !== "") problems.push(`${method} ${path} ${status}: documented without a body, answered ${JSON.stringify(body)}`);
       continue;

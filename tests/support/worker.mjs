@@ -127,3 +127,15 @@ export function workerdPids() {
     .filter((line) => /workerd/.test(line) && line.includes("serve"))
     .map((line) => Number(line.trim().split(/\s+/)[0]));
 }
+
+/**
+ * The `d1=` and `objects=` counts the Worker logged for the last request of `operation`, from
+ * the log `lines` a test captured with `onLog`.
+ */
+export async function countsOf(lines, operation) {
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the log line follows the answer
+  const line = lines.filter((l) => l.includes(` ${operation} `)).at(-1);
+  if (!line) throw new Error(`no log line for ${operation} in ${lines.length} lines`);
+  const [, d1, objects] = line.match(/d1=(\d+) objects=(\d+)/);
+  return { d1: Number(d1), objects: Number(objects) };
+}

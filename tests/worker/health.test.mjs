@@ -3,7 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startApi } from "../support/api.mjs";
-import { configuredRateLimits } from "../support/worker.mjs";
+import { configuredRateLimits, countsOf as countsOfLines } from "../support/worker.mjs";
 
 let api, lines;
 before(async () => {
@@ -16,14 +16,7 @@ before(async () => {
 });
 after(() => api?.dispose());
 
-/** The `d1=` and `objects=` counts the Worker logged for the last request of `operation`. */
-async function countsOf(operation) {
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the log line follows the answer
-  const line = lines.filter((l) => l.includes(` ${operation} `)).at(-1);
-  assert.ok(line, `no log line for ${operation} in ${lines.length} lines`);
-  const [, d1, objects] = line.match(/d1=(\d+) objects=(\d+)/);
-  return { d1: Number(d1), objects: Number(objects) };
-}
+const countsOf = (operation) => countsOfLines(lines, operation);
 
 test("GET /health answers liveness without D1 or an object", async () => {
   const response = await api.call("GET", "/health", { token: null });

@@ -5,6 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startApi } from "../support/api.mjs";
+import { countsOf as countsOfLines } from "../support/worker.mjs";
 import { testSecrets } from "../support/secrets.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
@@ -23,14 +24,7 @@ before(async () => {
 });
 after(() => api?.dispose());
 
-/** The `d1=` and `objects=` counts the Worker logged for the last request of `operation`. */
-async function countsOf(operation) {
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the log line follows the answer
-  const line = lines.filter((l) => l.includes(` ${operation} `)).at(-1);
-  assert.ok(line, `no log line for ${operation} in ${lines.length} lines`);
-  const [, d1, objects] = line.match(/d1=(\d+) objects=(\d+)/);
-  return { d1: Number(d1), objects: Number(objects) };
-}
+const countsOf = (operation) => countsOfLines(lines, operation);
 
 test("a warm validation makes no D1 query and one object call", async () => {
   const { user, secret } = await api.enrolledUser(org, "warm@hot.test");

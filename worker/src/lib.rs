@@ -10,17 +10,14 @@
 //!
 //! A tenant request walks down once: http → (cache) → one organization object → back.
 
-#[cfg(target_arch = "wasm32")]
+// Every module compiles natively too (the runtime's calls are stubs there), so the pure parts
+// are unit-tested and mutation-tested without workerd: routes, input, commands, the error
+// mapping, answers.
 mod clock;
-#[cfg(all(target_arch = "wasm32", feature = "storage-contract"))]
+#[cfg(feature = "storage-contract")]
 mod contract;
-#[cfg(target_arch = "wasm32")]
 mod control;
-#[cfg(target_arch = "wasm32")]
 mod http;
-#[cfg(target_arch = "wasm32")]
 mod org_object;
-#[cfg(target_arch = "wasm32")]
 mod secrets;
-#[cfg(target_arch = "wasm32")]
 mod wire;

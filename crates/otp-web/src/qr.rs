@@ -143,9 +143,44 @@ pub fn render_svg(data: &str, style: &QrStyle) -> Result<String, QrError> {
     ))
 }
 
+// Natively and, as wasm-bindgen tests, in WebAssembly (where the package runs).
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn error_correction_levels_are_named_by_their_letter() {
+        for (name, level) in [
+            ("L", EcLevel::L),
+            ("M", EcLevel::M),
+            ("Q", EcLevel::Q),
+            ("H", EcLevel::H),
+        ] {
+            assert_eq!(ec_level(name), Some(level));
+        }
+        assert_eq!(ec_level("l"), None);
+        assert_eq!(ec_level(""), None);
+    }
+
+    #[test]
+    fn only_colours_that_cannot_leave_an_attribute_are_drawn() {
+        for good in ["#abc", "#A1B2C3", "red", "rebeccapurple", &"a".repeat(20)] {
+            assert!(valid_colour(good), "{good}");
+        }
+        let long = "a".repeat(21);
+        for bad in [
+            "", "#", "#ab", "#abcd", "#abcdeg", "#abcdef0", "red1", "red blue", &long, "#12345g",
+        ] {
+            assert!(!valid_colour(bad), "{bad}");
+        }
+        let light = QrStyle {
+            light: "#zzz".into(),
+            ..QrStyle::default()
+        };
+        assert_eq!(render_svg("x", &light), Err(QrError::Colour("light")));
+    }
 
     #[test]
     fn hostile_styles_are_refused() {
@@ -167,6 +202,46 @@ mod tests {
             render_svg("x", &titled)
                 .unwrap()
                 .contains("<title id=\"qr-title\">&lt;b&gt;&amp;&quot;</title>")
+        );
+    }
+
+    #[test]
+    fn sizes_stay_within_their_bounds_and_errors_say_which() {
+        let style = |module_size: u32, quiet_zone: u32| QrStyle {
+            module_size,
+            quiet_zone,
+            ..QrStyle::default()
+        };
+        assert!(render_svg("x", &style(1, 0)).is_ok());
+        assert!(render_svg("x", &style(64, 16)).is_ok());
+        assert_eq!(
+            render_svg("x", &style(0, 4)),
+            Err(QrError::Size("moduleSize"))
+        );
+        assert_eq!(
+            render_svg("x", &style(65, 4)),
+            Err(QrError::Size("moduleSize"))
+        );
+        assert_eq!(
+            render_svg("x", &style(4, 17)),
+            Err(QrError::Size("quietZone"))
+        );
+        assert_eq!(
+            QrError::Size("quietZone").to_string(),
+            "quietZone is out of range"
+        );
+        assert_eq!(
+            QrError::Colour("dark").to_string(),
+            "dark must be #rgb, #rrggbb or a CSS colour name"
+        );
+        assert_eq!(
+            QrError::TooLong.to_string(),
+            "the data is too long for a QR code"
+        );
+        let long = "x".repeat(3000);
+        assert_eq!(
+            render_svg(&long, &QrStyle::default()),
+            Err(QrError::TooLong)
         );
     }
 

@@ -1,5 +1,6 @@
 //! The SVG of a fixed URI and style is pinned in `tests/golden/`, natively and in WebAssembly.
-//! After an intended change, regenerate it natively with `UPDATE_GOLDEN=1 cargo test -p otp-web`.
+//! After an intended change, regenerate it natively with `UPDATE_GOLDEN=1 cargo test -p otp-web`
+//! (which fails once, having written the file), review the diff, and run again without it.
 #![allow(clippy::unwrap_used)]
 
 #[cfg(target_arch = "wasm32")]
@@ -22,14 +23,18 @@ fn style() -> QrStyle {
 #[test]
 fn enrollment_qr_matches_the_golden_svg() {
     let svg = render_svg(URI, &style()).unwrap();
+    // Regenerating writes the file and still fails, so an UPDATE_GOLDEN left in the environment
+    // can never turn this check into a pass: the next run, without it, compares.
     #[cfg(not(target_arch = "wasm32"))]
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+    if std::env::var_os("UPDATE_GOLDEN").is_some() && svg != GOLDEN {
         std::fs::write(
             concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/enrollment.svg"),
             &svg,
         )
         .unwrap();
-        return;
+        panic!(
+            "tests/golden/enrollment.svg rewritten; review it and run again without UPDATE_GOLDEN"
+        );
     }
     assert_eq!(svg, GOLDEN);
 }

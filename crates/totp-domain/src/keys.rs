@@ -469,4 +469,47 @@ pub(crate) mod tests {
             vec![keys.email_key("a@b.co"), old.email_key("a@b.co")]
         );
     }
+
+    #[test]
+    fn every_seal_draws_a_fresh_nonce() {
+        // One key, one nonce, two messages: the keystream repeats and GCM's authentication
+        // key can be recovered. Each seal must differ in nonce and ciphertext.
+        let keys = keys();
+        let secret = Secret::generate().unwrap();
+        let nonce = |sealed: &[u8]| sealed[3..3 + NONCE_LEN].to_vec();
+        let seals = [
+            keys.seal(&secret, "u").unwrap(),
+            keys.seal(&secret, "u").unwrap(),
+            keys.seal_profile(b"{}", "u").unwrap(),
+            keys.seal_profile(b"{}", "u").unwrap(),
+            keys.seal_answer(b"{}", "s").unwrap(),
+            keys.seal_answer(b"{}", "s").unwrap(),
+        ];
+        for pair in seals.chunks(2) {
+            assert_eq!(&pair[0][..3], b"\x02k2", "the id prefix the nonce follows");
+            assert_ne!(nonce(&pair[0]), nonce(&pair[1]));
+            assert_ne!(pair[0][3 + NONCE_LEN..], pair[1][3 + NONCE_LEN..]);
+        }
+        let nonces: std::collections::HashSet<Vec<u8>> = seals.iter().map(|s| nonce(s)).collect();
+        assert_eq!(nonces.len(), seals.len());
+    }
+
+    #[test]
+    fn a_kept_answer_is_sealed_bound_to_its_scope() {
+        let keys = keys();
+        let answer = br#"{"secret":"JBSWY3DPEHPK3PXP"}"#;
+        let sealed = keys.seal_answer(answer, "client\0key\0POST /x").unwrap();
+        assert!(
+            !sealed.windows(answer.len()).any(|w| w == answer),
+            "stored in clear"
+        );
+        assert_eq!(
+            keys.open_answer(&sealed, "client\0key\0POST /x")
+                .unwrap()
+                .as_slice(),
+            answer
+        );
+        assert!(keys.open_answer(&sealed, "other\0key\0POST /x").is_err());
+        assert!(keys.open_profile(&sealed, "client\0key\0POST /x").is_err());
+    }
 }

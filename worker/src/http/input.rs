@@ -90,7 +90,7 @@ impl Input {
         }
     }
 
-    fn from_json(body: &[u8]) -> Result<Self> {
+    pub(super) fn from_json(body: &[u8]) -> Result<Self> {
         match serde_json::from_slice::<Value>(body) {
             Ok(Value::Object(map)) => Ok(Self(map)),
             Ok(_) => Err(HttpError::JsonNotAnObject),
@@ -100,7 +100,7 @@ impl Input {
 
     /// `a=1&b[]=2`, parsed as browsers do (WHATWG): a body that is not UTF-8 is refused;
     /// percent-escapes that are not UTF-8 decode to U+FFFD.
-    fn from_form(body: &[u8]) -> Result<Self> {
+    pub(super) fn from_form(body: &[u8]) -> Result<Self> {
         std::str::from_utf8(body).map_err(|_| HttpError::FormNotUtf8)?;
         let pairs = form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned()));
         Ok(Self::from_pairs(pairs))

@@ -7,6 +7,8 @@ mod commands;
 mod input;
 mod limits;
 mod routes;
+#[cfg(test)]
+mod tests;
 
 use totp_domain::control::Control;
 use totp_domain::error::Error;
@@ -42,6 +44,10 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     #[cfg(feature = "storage-contract")]
     if path == crate::contract::PATH {
         return crate::contract::d1(&env).await;
+    }
+    #[cfg(feature = "storage-contract")]
+    if let Some(id) = path.strip_prefix(&format!("{}/", crate::contract::CANARY_PATH)) {
+        return crate::contract::canary(&env, id, request).await;
     }
     let decoded: Vec<String> = path
         .trim_matches('/')
@@ -248,6 +254,12 @@ async fn operator_route(
         OperatorRoute::ObjectHealth => {
             *objects += 1;
             Ok(org_object::ping(call.env, call.request_id).await?)
+        }
+        #[cfg(feature = "test-clock")]
+        OperatorRoute::FireAlarm(id) => {
+            let organization = control.organization_by_id(id).await?;
+            *objects += 1;
+            Ok(org_object::fire_alarm(call.env, &organization, call.now, call.request_id).await?)
         }
         OperatorRoute::Export(id) => {
             let organization = control.organization_by_id(id).await?;

@@ -39,6 +39,9 @@ pub enum OperatorRoute<'a> {
     Health,
     /// An organization object once and nothing else: the cost of the hop.
     ObjectHealth,
+    /// Test builds only: runs an organization object's alarm at the test's time.
+    #[cfg(feature = "test-clock")]
+    FireAlarm(&'a str),
 }
 
 /// The integration guide's API.
@@ -105,6 +108,8 @@ impl OperatorRoute<'_> {
             Self::Export(_) => "Export",
             Self::Health => "DeepHealth",
             Self::ObjectHealth => "ObjectHealth",
+            #[cfg(feature = "test-clock")]
+            Self::FireAlarm(_) => "FireAlarm",
         }
     }
 }
@@ -166,6 +171,10 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<Route<'a>> {
         (Get, ["admin", "health", "object"]) => Operation::Operator(OperatorRoute::ObjectHealth),
         (Get, ["admin", "organizations", id, "export"]) => {
             Operation::Operator(OperatorRoute::Export(id))
+        }
+        #[cfg(feature = "test-clock")]
+        (Post, ["admin", "organizations", id, "alarm"]) => {
+            Operation::Operator(OperatorRoute::FireAlarm(id))
         }
         (Post, ["api", "v2", "organizations"]) => {
             Operation::Tenant(TenantRoute::CreateOrganization)

@@ -43,6 +43,9 @@ pub struct OrgObject {
     keys: Result<Keys>,
     /// Whether the schema is current and the connection exists (checked once per instance).
     opened: Cell<bool>,
+    /// The time the next alarm runs at, when a test build fires it (`None` in the deploy
+    /// build: the runtime's clock).
+    alarm_clock: Cell<Option<u64>>,
 }
 
 impl DurableObject for OrgObject {
@@ -58,6 +61,7 @@ impl DurableObject for OrgObject {
             storage: alarms,
             keys: keys(&env),
             opened: Cell::new(false),
+            alarm_clock: Cell::new(None),
         }
     }
 
@@ -69,6 +73,17 @@ impl DurableObject for OrgObject {
         #[cfg(feature = "storage-contract")]
         if request.path() == crate::contract::PATH {
             return crate::contract::answer(totp_domain::sql::contract::check(&self.sql));
+        }
+        #[cfg(feature = "storage-contract")]
+        if request.path() == crate::contract::CANARY_PATH {
+            let value = request.text().await?;
+            return crate::contract::answer(crate::contract::plant(&self.sql, &value));
+        }
+        // The test build fires the alarm itself, at the test's time, as the runtime would.
+        #[cfg(feature = "test-clock")]
+        if request.path() == ALARM_PATH {
+            self.alarm_clock.set(clock::test_now(&request));
+            return DurableObject::alarm(self).await;
         }
         // The only await: reading the call, before any state is touched. Parsed in Rust, so
         // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
@@ -93,7 +108,10 @@ impl DurableObject for OrgObject {
 
     /// Deletes the idempotency answers kept longer than 24 hours, and wakes again for the next.
     async fn alarm(&self) -> worker::Result<Response> {
-        let now = Date::now().as_millis() / 1000;
+        let now = self
+            .alarm_clock
+            .take()
+            .unwrap_or_else(|| Date::now().as_millis() / 1000);
         if let Err(error) = self.schedule_expiry(now).await {
             worker::console_error!("deleting expired answers failed: {error}");
         }
@@ -155,6 +173,52 @@ fn unreadable(error: serde_json::Error) -> Error {
         error.line(),
         error.column()
     ))
+}
+
+/// The path a test build fires an object's alarm on.
+#[cfg(feature = "test-clock")]
+const ALARM_PATH: &str = "/test/alarm";
+
+/// Test builds only: runs the alarm of `organization`'s object at the test's time `now`.
+#[cfg(feature = "test-clock")]
+pub async fn fire_alarm(
+    env: &Env,
+    organization: &Organization,
+    now: u64,
+    request_id: &str,
+) -> Result<Response> {
+    let headers = Headers::new();
+    headers
+        .set(clock::TEST_NOW, &now.to_string())
+        .map_err(Error::internal)?;
+    let url = format!("https://org{ALARM_PATH}");
+    send(
+        env,
+        headers,
+        &organization.id,
+        &url,
+        Method::Post,
+        None,
+        request_id,
+    )
+    .await
+}
+
+/// Test builds only: plants `value` in the object named `name` and deletes it at once (see
+/// `contract::plant`).
+#[cfg(feature = "storage-contract")]
+pub async fn plant_canary(env: &Env, name: &str, value: String) -> Result<Response> {
+    let url = format!("https://org{}", crate::contract::CANARY_PATH);
+    send(
+        env,
+        Headers::new(),
+        name,
+        &url,
+        Method::Post,
+        Some(value),
+        "canary",
+    )
+    .await
 }
 
 /// Sends one call to the object of `organization`; its answer is the response.

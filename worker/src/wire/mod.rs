@@ -4,3 +4,6 @@
 pub mod answers;
 pub mod problem;
 pub mod respond;
+
+#[cfg(test)]
+mod tests;

@@ -61,7 +61,7 @@ impl HttpError {
 
     /// The status and the `error` code of the failure; `oauth` at the token endpoint, whose
     /// codes RFC 6749 names.
-    fn status(&self, oauth: bool) -> (u16, &'static str) {
+    pub(super) fn status(&self, oauth: bool) -> (u16, &'static str) {
         match self {
             Self::Domain(error) => match error {
                 Error::Invalid { .. } | Error::EmailTaken => (422, "unprocessable_entity"),

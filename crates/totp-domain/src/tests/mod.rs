@@ -42,20 +42,29 @@ pub fn keys() -> Keys {
 
 /// Keys whose sealing keys are `id:byte` pairs (each key 32 times that byte), first sealing.
 pub fn keys_with(sealing: &str) -> Keys {
+    keys_for(sealing, 4, "e1:5")
+}
+
+/// Keys from `id:byte` lists for sealing and email lookup (current first) and the recovery
+/// key's byte; each key is 32 times its byte.
+pub fn keys_for(sealing: &str, recovery: u8, email_lookup: &str) -> Keys {
     use base64::Engine;
     let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
-    let sealing: Vec<String> = sealing
-        .split(',')
-        .map(|entry| {
-            let (id, byte) = entry.split_once(':').unwrap();
-            format!("{id}:{}", key(byte.parse().unwrap()))
-        })
-        .collect();
+    let list = |pairs: &str| -> String {
+        pairs
+            .split(',')
+            .map(|entry| {
+                let (id, byte) = entry.split_once(':').unwrap();
+                format!("{id}:{}", key(byte.parse().unwrap()))
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     Keys::from_config(crate::keys::KeyConfig {
-        sealing: &sealing.join(","),
+        sealing: &list(sealing),
         signing: &key(3),
-        recovery: &key(4),
-        email_lookup: &format!("e1:{}", key(5)),
+        recovery: &key(recovery),
+        email_lookup: &list(email_lookup),
     })
     .unwrap()
 }
@@ -176,4 +185,35 @@ pub fn wrong(code: &str) -> String {
     let width = code.len();
     let modulus = 10u32.pow(width as u32);
     format!("{:0width$}", (code.parse::<u32>().unwrap() + 1) % modulus)
+}
+
+/// Every text value of `table` as stored, and decoded where it is base64 (how storage writes
+/// binary values), so a scan sees what a blob holds.
+pub fn stored_bytes(org: &Org, table: &str) -> Vec<String> {
+    let rows = org.at(T0).export().unwrap().tables[table].clone();
+    let texts = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_object().unwrap().values())
+        .filter_map(|value| value.as_str().map(str::to_owned));
+    readable(texts)
+}
+
+/// Each text, and what it decodes to where it is base64.
+pub fn readable(texts: impl IntoIterator<Item = String>) -> Vec<String> {
+    use base64::Engine;
+    let mut found = Vec::new();
+    for text in texts {
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&text) {
+            found.push(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        found.push(text);
+    }
+    found
+}
+
+/// Whether any of `stored` holds `needle`.
+pub fn holds(stored: &[String], needle: &str) -> bool {
+    stored.iter().any(|text| text.contains(needle))
 }

@@ -152,7 +152,7 @@ fn an_import_needs_no_active_connection() {
 #[test]
 fn imported_secrets_under_80_bits_are_refused_and_under_128_marked_weak() {
     let org = Org::new();
-    let users: Vec<String> = (0..3)
+    let users: Vec<String> = (0..4)
         .map(|i| org.user(&format!("w{i}@acme.test")))
         .collect();
     // One byte ("AE"), refused with the whole request, naming the entry; nothing imported.
@@ -185,17 +185,18 @@ fn imported_secrets_under_80_bits_are_refused_and_under_128_marked_weak() {
             .unwrap()
             .is_none()
     );
-    // 80 bits (16 base32 characters) and 120 bits are weak; 160 bits are not.
+    // 80 bits (16 base32 characters) and 120 bits are weak; 128 and 160 bits are not.
     let report = org
         .at(T0)
         .import_factors(request(&[
             "AAAAAAAAAAAAAAAA",
             "AAAAAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAA",
             RFC_SHA1,
         ]))
         .unwrap();
     let weak: Vec<bool> = report.results.iter().map(|r| r.weak_secret).collect();
-    assert_eq!((report.imported, weak), (3, vec![true, true, false]));
+    assert_eq!((report.imported, weak), (4, vec![true, true, false, false]));
 }
 
 fn keyed(key: &str, client: &str, route: &str) -> IdempotentRequest {
@@ -319,22 +320,7 @@ fn kept_answers_go_with_removal_regeneration_and_profile_changes() {
 }
 
 fn keys(recovery: u8, email_lookup: &str) -> crate::keys::Keys {
-    use base64::Engine;
-    let key = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
-    let lookup: Vec<String> = email_lookup
-        .split(',')
-        .map(|entry| {
-            let (id, byte) = entry.split_once(':').unwrap();
-            format!("{id}:{}", key(byte.parse().unwrap()))
-        })
-        .collect();
-    crate::keys::Keys::from_config(crate::keys::KeyConfig {
-        sealing: &format!("k2:{},k1:{}", key(2), key(1)),
-        signing: &key(3),
-        recovery: &key(recovery),
-        email_lookup: &lookup.join(","),
-    })
-    .unwrap()
+    super::keys_for("k2:2,k1:1", recovery, email_lookup)
 }
 
 #[test]
