@@ -46,10 +46,16 @@ function make(dir, args) {
   });
 }
 
-/** The first test the output reports failing (cargo or node --test), if any. */
+/**
+ * The first test the output reports failing (cargo or node --test), if any. A node test counts
+ * only when its own code failed: a failing hook (the runtime did not start, say) proves nothing.
+ */
 function firstFailure(output) {
   const cargo = output.match(/^test (\S+) \.\.\. FAILED$/m);
-  const node = output.match(/^not ok \d+ - (.+)$/m);
+  const node = output
+    .split(/^(?=not ok \d+ - |ok \d+ - )/m)
+    .find((block) => block.startsWith("not ok") && /failureType: 'testCodeFailure'/.test(block))
+    ?.match(/^not ok \d+ - (.+)$/m);
   const panic = output.match(/^thread '([^']+)' .*panicked at/m);
   return cargo?.[1] ?? node?.[1] ?? panic?.[1] ?? null;
 }

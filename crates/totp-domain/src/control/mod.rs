@@ -1,7 +1,9 @@
 //! The control plane: accounts, their API keys and the organization directory, in D1. It is
 //! read-mostly: the hot path reads it through [`cache::TtlCache`]s of bounded age, so a warm
 //! request does not query it at all. The two reads of the hot path, [`key_state`] and
-//! [`organization`], are free functions so that a cache can run one read for many waiters.
+//! [`organization`], are free functions over the database alone, so a cache can run them on a
+//! miss. Each request that misses reads for itself: Workers binds I/O to the request that
+//! started it, so misses are never coalesced (see the Worker's `control` module).
 
 mod accounts;
 pub mod cache;
