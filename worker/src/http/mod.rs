@@ -244,7 +244,13 @@ async fn operator_route(
         OperatorRoute::Health => {
             call.control.ping().await?;
             *objects += 1;
-            org_object::ping(call.env, call.request_id).await?;
+            let object = org_object::ping(call.env, call.request_id).await?;
+            if object.status_code() != 200 {
+                return Err(HttpError::internal(format!(
+                    "the health object answered {}",
+                    object.status_code()
+                )));
+            }
             ok(DeepHealth {
                 status: "ok",
                 d1: "ok",

@@ -143,20 +143,20 @@ impl OrgObject {
             api.open()?;
             self.opened.set(true);
         }
-        let kind = call
-            .idempotency
-            .as_ref()
-            .map(|_| call.command.kept_answer_kind())
-            .transpose()?;
+        // A keyed call and what its answer will hold, decided before the command is run.
+        let keyed = match &call.idempotency {
+            Some(request) => Some((request, call.command.kept_answer_kind()?)),
+            None => None,
+        };
         let run = || {
             command::run(&api, &call.organization, call.command)
                 .map(|(status, body)| Answer { status, body })
         };
-        match (&call.idempotency, kind) {
+        match keyed {
             // Both commits (the change and the kept answer) run in this one synchronous call:
             // no other call can come between them.
-            (Some(request), Some(kind)) => api.idempotent(request, kind, run),
-            _ => run().map(|answer| Outcome {
+            Some((request, kind)) => api.idempotent(request, kind, run),
+            None => run().map(|answer| Outcome {
                 answer,
                 replayed: false,
             }),

@@ -156,8 +156,9 @@ impl<S: Sql> OrgService<'_, S> {
             }
         }
         writes.insert(0, store::save_guard(&user_id, &guard));
-        writes.insert(1, store::save_factor(&factor));
         if accepted {
+            // The factor changes only when a code is accepted; a refused one is the guard's.
+            writes.insert(1, store::save_factor(&factor));
             writes.extend(on_success);
         }
         self.sql.commit(writes)?;

@@ -93,31 +93,46 @@ impl<S: Sql> OrgService<'_, S> {
                 format!("must hold 1 to {MAX_IMPORTS} entries"),
             ));
         }
-        refuse_short_secrets(&request.factors)?;
-        let mut results = Vec::with_capacity(request.factors.len());
-        for (index, entry) in request.factors.into_iter().enumerate() {
+        // Each URI parsed once: all of them are looked at before anything is imported.
+        let uris: Vec<Option<Parsed>> = request
+            .factors
+            .iter()
+            .map(|entry| {
+                entry
+                    .otpauth_uri
+                    .as_deref()
+                    .map(|uri| OtpauthUri::parse(uri.trim()))
+            })
+            .collect();
+        refuse_short_secrets(&uris)?;
+        let mut results = Vec::with_capacity(uris.len());
+        for ((index, entry), uri) in request.factors.into_iter().enumerate().zip(uris) {
             let sent = entry.user_id.clone();
             // A storage failure stops the request (logged, answered generically); the entries
             // before it stay imported, each in its own transaction.
-            let result =
-                match self.import_one(entry, request.issue_recovery_codes, request.replace)? {
-                    Ok(imported) => ImportResult {
-                        index,
-                        user_id: Some(imported.user_id),
-                        status: "imported",
-                        error: None,
-                        recovery_codes: imported.recovery_codes,
-                        weak_secret: imported.weak_secret,
-                    },
-                    Err(error) => ImportResult {
-                        index,
-                        user_id: sent,
-                        status: "error",
-                        error: Some(error),
-                        recovery_codes: None,
-                        weak_secret: false,
-                    },
-                };
+            let result = match self.import_one(
+                entry.user_id,
+                uri,
+                request.issue_recovery_codes,
+                request.replace,
+            )? {
+                Ok(imported) => ImportResult {
+                    index,
+                    user_id: Some(imported.user_id),
+                    status: "imported",
+                    error: None,
+                    recovery_codes: imported.recovery_codes,
+                    weak_secret: imported.weak_secret,
+                },
+                Err(error) => ImportResult {
+                    index,
+                    user_id: sent,
+                    status: "error",
+                    error: Some(error),
+                    recovery_codes: None,
+                    weak_secret: false,
+                },
+            };
             results.push(result);
         }
         let imported = results.iter().filter(|r| r.status == "imported").count();
@@ -131,11 +146,12 @@ impl<S: Sql> OrgService<'_, S> {
     /// One entry, in one transaction: what was imported, or why the entry was refused.
     fn import_one(
         &self,
-        entry: ImportEntry,
+        user_id: Option<String>,
+        uri: Option<Parsed>,
         issue_recovery_codes: bool,
         replace: bool,
     ) -> Result<Refusable<Imported>> {
-        let Some(sent) = entry.user_id else {
+        let Some(sent) = user_id else {
             return Ok(Err(Refusal::UserIdMissing));
         };
         let user = match self.user_id(&sent) {
@@ -143,10 +159,10 @@ impl<S: Sql> OrgService<'_, S> {
             Err(Error::NotFound(Record::User)) => return Ok(Err(Refusal::UserNotFound)),
             Err(error) => return Err(error),
         };
-        let Some(uri) = entry.otpauth_uri else {
+        let Some(uri) = uri else {
             return Ok(Err(Refusal::UriMissing));
         };
-        let parsed = match OtpauthUri::parse(uri.trim()) {
+        let parsed = match uri {
             Ok(parsed) => parsed,
             Err(UriError::UnsupportedType) => return Ok(Err(Refusal::NotTotp)),
             Err(other) => return Ok(Err(Refusal::Uri(other))),
@@ -213,13 +229,9 @@ struct Imported {
 
 /// Refuses the whole request, before anything is imported, if an entry's secret holds fewer
 /// than [`MIN_SECRET_BITS`]: such a batch comes from a source that needs looking at.
-fn refuse_short_secrets(entries: &[ImportEntry]) -> Result<()> {
-    for (index, entry) in entries.iter().enumerate() {
-        let Some(Ok(parsed)) = entry
-            .otpauth_uri
-            .as_deref()
-            .map(|uri| OtpauthUri::parse(uri.trim()))
-        else {
+fn refuse_short_secrets(uris: &[Option<Parsed>]) -> Result<()> {
+    for (index, uri) in uris.iter().enumerate() {
+        let Some(Ok(parsed)) = uri else {
             continue;
         };
         let bits = parsed.secret().as_bytes().len() * 8;
@@ -235,6 +247,9 @@ fn refuse_short_secrets(entries: &[ImportEntry]) -> Result<()> {
     }
     Ok(())
 }
+
+/// An entry's URI, as otp-core parsed it.
+type Parsed = std::result::Result<OtpauthUri, UriError>;
 
 /// An entry's outcome: done, or refused.
 type Refusable<T> = std::result::Result<T, Refusal>;

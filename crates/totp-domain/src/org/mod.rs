@@ -22,9 +22,7 @@ pub use audit::AuditKind;
 pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;
 pub use enrollment::EnrollmentCreated;
-pub use import::{
-    ImportEntry, ImportReport, ImportRequest, ImportResult, MAX_IMPORTS, MIN_SECRET_BITS, Refusal,
-};
+pub use import::{ImportEntry, ImportReport, ImportRequest, ImportResult, MAX_IMPORTS, Refusal};
 pub use operate::{Export, ResealReport};
 pub use recovery_codes::{RECOVERY_CODES, RecoveryCodesRegenerated};
 pub use sms::SMS_CODE_LIFETIME;

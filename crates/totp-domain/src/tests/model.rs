@@ -25,6 +25,7 @@ use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use serde_json::{Value as Json, json};
 
+use super::sqlite::Sqlite;
 use super::{Org, T0};
 use crate::error::{Error, Result};
 use crate::factor::FactorStatus;
@@ -32,7 +33,9 @@ use crate::guard::RECOVERY_INTERVAL;
 use crate::idempotency::{Answer, IdempotentRequest, fingerprint};
 use crate::lockout::LockoutPolicy;
 use crate::model::PageRequest;
-use crate::org::{AnswerKind, ConnectionUpdate, ImportEntry, ImportRequest, NewUser, UserUpdate};
+use crate::org::{
+    AnswerKind, ConnectionUpdate, ImportEntry, ImportRequest, NewUser, OrgService, UserUpdate,
+};
 use crate::sql::unblob;
 
 const SLOTS: usize = 2;
@@ -367,6 +370,11 @@ enum Attempted {
     Proof,
 }
 
+/// An answer's body as JSON.
+fn json(value: impl serde::Serialize) -> Json {
+    serde_json::to_value(value).unwrap()
+}
+
 fn outcome<T>(result: Result<T>, done: impl FnOnce(T) -> Outcome) -> Outcome {
     match result {
         Ok(value) => done(value),
@@ -435,59 +443,26 @@ impl System {
             }
             Step::Enroll { slot, force, key } => {
                 let id = user(slot);
-                let enroll = || {
-                    let created = self.org.at(now).enroll(&id, force)?;
-                    Ok(Answer {
-                        status: 201,
-                        body: serde_json::to_value(created).unwrap(),
-                    })
-                };
-                let result = match key {
-                    None => enroll().map(|answer| (answer, false)),
-                    Some(key) => {
-                        let fields = json!({ "user_id": id, "force_enroll": force });
-                        let request = self.keyed(slot, "enroll", key, fields);
-                        self.org
-                            .at(now)
-                            .idempotent(&request, AnswerKind::Enrollment, enroll)
-                            .map(|o| (o.answer, o.replayed))
-                    }
-                };
-                outcome(result, |(answer, replayed)| {
-                    self.remember_answer(slot, &answer.body);
-                    if replayed {
-                        Outcome::Replayed(answer.body)
-                    } else {
-                        Outcome::Done
-                    }
-                })
+                let fields = json!({ "user_id": id, "force_enroll": force });
+                let keyed = key.map(|key| {
+                    (
+                        self.keyed(slot, "enroll", key, fields),
+                        AnswerKind::Enrollment,
+                    )
+                });
+                self.create(slot, keyed, |service| service.enroll(&id, force).map(json))
             }
             Step::Challenge { slot, key } => {
                 let id = user(slot);
-                let challenge = || {
-                    let created = self.org.at(now).create_challenge(&id)?;
-                    Ok(Answer {
-                        status: 201,
-                        body: serde_json::to_value(created).unwrap(),
-                    })
-                };
-                let result = match key {
-                    None => challenge().map(|answer| (answer, false)),
-                    Some(key) => {
-                        let request = self.keyed(slot, "challenge", key, json!({ "user_id": id }));
-                        self.org
-                            .at(now)
-                            .idempotent(&request, AnswerKind::Challenge, challenge)
-                            .map(|o| (o.answer, o.replayed))
-                    }
-                };
-                outcome(result, |(answer, replayed)| {
-                    self.remember_answer(slot, &answer.body);
-                    if replayed {
-                        Outcome::Replayed(answer.body)
-                    } else {
-                        Outcome::Done
-                    }
+                let fields = json!({ "user_id": id });
+                let keyed = key.map(|key| {
+                    (
+                        self.keyed(slot, "challenge", key, fields),
+                        AnswerKind::Challenge,
+                    )
+                });
+                self.create(slot, keyed, |service| {
+                    service.create_challenge(&id).map(json)
                 })
             }
             Step::ValidateEnrollment(slot, code) => {
@@ -559,6 +534,32 @@ impl System {
                 None => Outcome::Done,
             },
         }
+    }
+
+    /// Runs a creating operation for the user in `slot`, with its `Idempotency-Key` if `keyed`,
+    /// and remembers what its answer handed out.
+    fn create(
+        &mut self,
+        slot: usize,
+        keyed: Option<(IdempotentRequest, AnswerKind)>,
+        operation: impl FnOnce(&OrgService<'_, Sqlite>) -> Result<Json>,
+    ) -> Outcome {
+        let service = self.org.at(self.now);
+        let run = || operation(&service).map(|body| Answer { status: 201, body });
+        let result = match &keyed {
+            None => run().map(|answer| (answer, false)),
+            Some((request, kind)) => service
+                .idempotent(request, *kind, run)
+                .map(|o| (o.answer, o.replayed)),
+        };
+        outcome(result, |(answer, replayed)| {
+            self.remember_answer(slot, &answer.body);
+            if replayed {
+                Outcome::Replayed(answer.body)
+            } else {
+                Outcome::Done
+            }
+        })
     }
 
     /// Sends `code` to validate an enrollment or a challenge of the user in `slot`.
