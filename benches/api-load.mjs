@@ -232,8 +232,8 @@ results.server_errors = failures.map((body) => {
 });
 if (failures.length > 0) console.log(`server errors (first ${failures.length}): ${JSON.stringify(results.server_errors, null, 1)}`);
 
-// Every validation's log line: `… ValidateChallenge 200 d1=N objects=M`.
-const counted = lines.map((line) => line.match(/ ValidateChallenge \d+ d1=(\d+) objects=(\d+)/)).filter(Boolean);
+// Every validation's log line: `… validateChallenge 200 d1=N objects=M`.
+const counted = lines.map((line) => line.match(/ validateChallenge \d+ d1=(\d+) objects=(\d+)/)).filter(Boolean);
 const withD1 = counted.filter((m) => Number(m[1]) > 0).length;
 // The only D1 reads a validation may make are cache fills: the key's state and each
 // organization's entry (Bench, the 50, Correct) are read by every request that misses them

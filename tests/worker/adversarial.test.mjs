@@ -205,7 +205,7 @@ test("a body without Content-Length is refused as soon as it passes 16 KiB", asy
     if (outcome.status !== undefined) assert.equal(outcome.status, 413);
     else assert.match(outcome.error, /^(ECONNRESET|EPIPE)$/);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.match(lines.join(""), / POST CreateUser 413 d1=/, "the Worker did not answer 413");
+    assert.match(lines.join(""), / POST createUser 413 d1=/, "the Worker did not answer 413");
   } finally {
     await listening.dispose();
   }

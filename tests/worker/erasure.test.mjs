@@ -58,6 +58,6 @@ test("a deleted user leaves only an audit event by id, and nothing readable in t
   assert.ok(found.wal.some(({ path, size }) => /OrgObject/.test(path) && size > 0), `no write-ahead log of the object was there to scan: ${JSON.stringify(found.wal)}`);
   assert.deepEqual(found.hits.filter(([name]) => !["canary", "user id"].includes(name)), [], "personal data left readable");
   const logText = logs.join("");
-  assert.ok(/ DeleteUser 204 /.test(logText), "the Worker's request lines were not captured: the log scan proves nothing");
+  assert.ok(/ deleteUser 204 /.test(logText), "the Worker's request lines were not captured: the log scan proves nothing");
   for (const [needle] of needles) assert.equal(logText.indexOf(needle), -1, `${needle} found in the logs`);
 });

@@ -23,7 +23,7 @@ test("GET /health answers liveness without D1 or an object", async () => {
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type"), /^application\/json/);
   assert.deepEqual(response.body, { status: "ok" });
-  assert.deepEqual(await countsOf("Health"), { d1: 0, objects: 0 });
+  assert.deepEqual(await countsOf("health"), { d1: 0, objects: 0 });
   assert.equal((await api.call("GET", "/health/object", { token: null })).status, 404);
 });
 
@@ -33,10 +33,10 @@ test("the deep check reaches D1 and one object, for the operator only", async ()
   const deep = await api.operator("GET", "/admin/health");
   assert.equal(deep.status, 200);
   assert.deepEqual(deep.body, { status: "ok", d1: "ok", object: "ok" });
-  assert.deepEqual(await countsOf("DeepHealth"), { d1: 1, objects: 1 });
+  assert.deepEqual(await countsOf("deepHealth"), { d1: 1, objects: 1 });
   const hop = await api.operator("GET", "/admin/health/object");
   assert.deepEqual([hop.status, hop.body], [200, { status: "ok" }]);
-  assert.deepEqual(await countsOf("ObjectHealth"), { d1: 0, objects: 1 });
+  assert.deepEqual(await countsOf("objectHealth"), { d1: 0, objects: 1 });
 });
 
 const token = (clientId, address) =>
@@ -56,7 +56,7 @@ test("token requests are limited per client id, answering 429 with Retry-After b
   assert.equal(refused.status, 429);
   assert.equal(refused.body.error, "too_many_requests");
   assert.equal(refused.headers.get("retry-after"), String(simple.period));
-  assert.deepEqual(await countsOf("Token"), { d1: 0, objects: 0 });
+  assert.deepEqual(await countsOf("createToken"), { d1: 0, objects: 0 });
   assert.equal((await token("another-client", "198.51.100.201")).status, 401, "other clients go on");
 });
 

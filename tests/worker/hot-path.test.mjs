@@ -32,10 +32,10 @@ test("a warm validation makes no D1 query and one object call", async () => {
   assert.equal((await validate("000000")).status, 200);
   const warm = await validate(codeAtStep(secret, currentStep() + 1));
   assert.equal(warm.body.success, true, JSON.stringify(warm.body));
-  assert.deepEqual(await countsOf("ValidateChallenge"), { d1: 0, objects: 1 });
+  assert.deepEqual(await countsOf("validateChallenge"), { d1: 0, objects: 1 });
   // Control-plane routes still read D1, and the token route always does.
   await api.call("GET", "/api/v2/organizations");
-  assert.ok((await countsOf("Organizations")).d1 >= 1);
+  assert.ok((await countsOf("listOrganizations")).d1 >= 1);
 });
 
 test("a key revoked here is refused at once, by /oauth/token and by its tokens", async () => {

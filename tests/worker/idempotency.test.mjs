@@ -122,7 +122,7 @@ test("an SMS challenge retried with its key hands out the same code, which works
 
 test("every kept answer scheduled its deletion: no alarm failed to be set", () => {
   const text = logs.join("");
-  assert.match(text, / Enroll 201 /, "the Worker's request lines were captured");
+  assert.match(text, / enroll 201 /, "the Worker's request lines were captured");
   assert.doesNotMatch(text, /expiry failed|deleting expired answers failed/);
 });
 

@@ -1,7 +1,9 @@
 //! The headless TOTP service as a Cloudflare Worker. The rules live in the `totp-domain`
 //! crate, which cannot name `worker::*`; this crate only connects them to the platform:
 //!
-//! - `http`: the fetch entry, routes, input, authentication and the one error shape;
+//! - `api`: the operation table, each operation declared once (method, path, name, body
+//!   limit, idempotency, what serves it);
+//! - `http`: the fetch entry, input, authentication and the one error shape;
 //! - `control`: the control plane in D1 (accounts, API keys, the organization directory)
 //!   read through per-isolate caches of bounded age;
 //! - `org_object`: the per-organization Durable Object, running the domain over its own
@@ -13,6 +15,7 @@
 // Every module compiles natively too (the runtime's calls are stubs there), so the pure parts
 // are unit-tested and mutation-tested without workerd: routes, input, commands, the error
 // mapping, answers.
+mod api;
 mod clock;
 #[cfg(feature = "storage-contract")]
 mod contract;

@@ -10,6 +10,10 @@ use serde_json::Value as Json;
 
 use crate::error::{Error, Result};
 
+mod kept;
+
+pub use kept::{check_fingerprint, expired_before, expires_in, replay, seal};
+
 /// The request header, as named in errors.
 pub const HEADER: &str = "Idempotency-Key";
 

@@ -22,7 +22,15 @@ pub struct OrgCall {
     pub command: OrgCommand,
     /// For a creating request sent with an `Idempotency-Key`.
     #[serde(default)]
-    pub idempotency: Option<IdempotentRequest>,
+    pub idempotency: Option<Keyed>,
+}
+
+/// A request whose answer is kept under its `Idempotency-Key`, and what that answer holds (so
+/// the change that makes it stale can forget it); decided by the operation table.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Keyed {
+    pub request: IdempotentRequest,
+    pub holds: AnswerKind,
 }
 
 /// An operation inside one organization, with its input as received.
@@ -46,34 +54,6 @@ pub enum OrgCommand {
     AuditEvents { page: PageRequest },
     Reseal { limit: u32 },
     Export,
-}
-
-impl OrgCommand {
-    /// What the answer of a creating command holds, for keeping it under an
-    /// `Idempotency-Key`; the HTTP ring sends keys with these commands only.
-    pub fn kept_answer_kind(&self) -> Result<AnswerKind> {
-        match self {
-            Self::CreateUser { .. } => Ok(AnswerKind::Profile),
-            Self::Enroll { .. } => Ok(AnswerKind::Enrollment),
-            Self::CreateChallenge { .. } => Ok(AnswerKind::Challenge),
-            Self::Users { .. }
-            | Self::User { .. }
-            | Self::UpdateUser { .. }
-            | Self::DeleteUser { .. }
-            | Self::Connection
-            | Self::UpdateConnection { .. }
-            | Self::ValidateEnrollment { .. }
-            | Self::DeleteEnrollment { .. }
-            | Self::RegenerateRecoveryCodes { .. }
-            | Self::ImportFactors { .. }
-            | Self::ValidateChallenge { .. }
-            | Self::AuditEvents { .. }
-            | Self::Reseal { .. }
-            | Self::Export => Err(Error::internal(
-                "an Idempotency-Key on a command that keeps none",
-            )),
-        }
-    }
 }
 
 fn body(value: impl Serialize) -> Result<Value> {

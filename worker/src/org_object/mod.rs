@@ -9,7 +9,7 @@ mod sql;
 use std::cell::Cell;
 
 use totp_domain::error::{Error, Result};
-use totp_domain::idempotency::{Answer, IdempotentRequest, Outcome};
+use totp_domain::idempotency::{Answer, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
 use totp_domain::org::OrgService;
@@ -20,7 +20,7 @@ use worker::{
     durable_object,
 };
 
-pub use command::{OrgCall, OrgCommand};
+pub use command::{Keyed, OrgCall, OrgCommand};
 
 use crate::clock;
 use crate::secrets::keys;
@@ -143,19 +143,14 @@ impl OrgObject {
             api.open()?;
             self.opened.set(true);
         }
-        // A keyed call and what its answer will hold, decided before the command is run.
-        let keyed = match &call.idempotency {
-            Some(request) => Some((request, call.command.kept_answer_kind()?)),
-            None => None,
-        };
         let run = || {
             command::run(&api, &call.organization, call.command)
                 .map(|(status, body)| Answer { status, body })
         };
-        match keyed {
+        match &call.idempotency {
             // Both commits (the change and the kept answer) run in this one synchronous call:
             // no other call can come between them.
-            Some((request, kind)) => api.idempotent(request, kind, run),
+            Some(keyed) => api.idempotent(&keyed.request, keyed.holds, run),
             None => run().map(|answer| Outcome {
                 answer,
                 replayed: false,
@@ -226,7 +221,7 @@ pub async fn call(
     env: &Env,
     organization: &Organization,
     command: OrgCommand,
-    idempotency: Option<IdempotentRequest>,
+    idempotency: Option<Keyed>,
     request_id: &str,
     test_now: Option<u64>,
 ) -> Result<Response> {

@@ -5,9 +5,9 @@
 use std::future::Future;
 
 use crate::error::{Error, Result};
-use crate::idempotency::{Answer, IdempotentRequest, Outcome, RETENTION, mismatch};
+use crate::idempotency::{self, Answer, IdempotentRequest, Outcome};
 use crate::model::Tenant;
-use crate::sql::{ControlDb, unblob};
+use crate::sql::ControlDb;
 
 use super::{Control, store};
 
@@ -27,21 +27,19 @@ impl<D: ControlDb> Control<'_, D> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Answer>>,
     {
-        store::forget_keys_before(self.db, self.now.saturating_sub(RETENTION)).await?;
+        store::forget_keys_before(self.db, idempotency::expired_before(self.now)).await?;
         if !store::claim_key(self.db, tenant, request, self.now).await? {
-            let claimed = store::claimed_key(self.db, tenant, request).await?;
-            match claimed {
-                Some(kept) if kept.fingerprint != request.fingerprint => return Err(mismatch()),
-                Some(kept) => match kept.sealed_answer {
-                    Some(sealed) => return self.replay(request, &sealed),
+            if let Some(kept) = store::claimed_key(self.db, tenant, request).await? {
+                idempotency::check_fingerprint(request, &kept.fingerprint)?;
+                match kept.sealed_answer {
+                    Some(sealed) => return idempotency::replay(self.keys, request, &sealed),
                     None if kept.created_at + ABANDONED_AFTER > self.now => {
                         return Err(still_running());
                     }
                     None => store::release_key(self.db, tenant, request).await?,
-                },
-                // Released in between.
-                None => {}
+                }
             }
+            // Released, by us or in between: claim it again.
             if !store::claim_key(self.db, tenant, request, self.now).await? {
                 return Err(still_running());
             }
@@ -53,21 +51,9 @@ impl<D: ControlDb> Control<'_, D> {
                 return Err(error);
             }
         };
-        let json = zeroize::Zeroizing::new(serde_json::to_vec(&answer).map_err(Error::internal)?);
-        let sealed = self.keys.seal_answer(&json, &request.scope())?;
+        let sealed = idempotency::seal(self.keys, request, &answer)?;
         store::keep_answer(self.db, tenant, request, &sealed).await?;
-        Ok(Outcome {
-            answer,
-            replayed: false,
-        })
-    }
-
-    fn replay(&self, request: &IdempotentRequest, sealed: &str) -> Result<Outcome> {
-        let json = self.keys.open_answer(&unblob(sealed)?, &request.scope())?;
-        Ok(Outcome {
-            answer: serde_json::from_slice(&json).map_err(Error::internal)?,
-            replayed: true,
-        })
+        Ok(Outcome::fresh(answer))
     }
 }
 

@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
-use crate::factor::{Factor, FactorStatus};
+use crate::error::Result;
 use crate::model::Method;
 use crate::new_id;
 use crate::sql::Sql;
@@ -92,14 +91,5 @@ impl<S: Sql> OrgService<'_, S> {
             AttemptKind::Challenge,
             Vec::new(),
         )
-    }
-
-    pub(super) fn active_factor(&self, user_id: &str) -> Result<Factor> {
-        let user = self.user_id(user_id)?;
-        match store::factor(self.sql, &user)? {
-            Some(factor) if factor.status == FactorStatus::Active => Ok(factor),
-            Some(_) => Err(Error::EnrollmentPending),
-            None => Err(Error::NotEnrolled),
-        }
     }
 }

@@ -58,15 +58,6 @@ impl<S: Sql> OrgService<'_, S> {
             .ok_or_else(|| Error::internal("organization without a TOTP connection"))
     }
 
-    /// The connection, if active.
-    pub(super) fn active_connection(&self) -> Result<Connection> {
-        let connection = self.connection()?;
-        if !connection.active {
-            return Err(Error::ConnectionInactive);
-        }
-        Ok(connection)
-    }
-
     /// Applies an update, all fields checked before anything is written.
     pub fn update_connection(&self, update: ConnectionUpdate) -> Result<Connection> {
         let mut connection = self.connection()?;

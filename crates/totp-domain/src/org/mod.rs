@@ -10,6 +10,7 @@ mod connection;
 mod enrollment;
 pub mod idempotency;
 mod import;
+mod lookup;
 mod operate;
 mod recovery_codes;
 pub mod schema;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Record, Result};
+use crate::error::{Error, Result};
 use crate::model::{Page, PageRequest, Profile, User};
 use crate::sql::{Sql, unblob};
 use crate::{new_id, validate};
@@ -147,17 +147,6 @@ impl<S: Sql> OrgService<'_, S> {
     /// A user by id or by email.
     pub fn user(&self, id_or_email: &str) -> Result<User> {
         self.reveal(self.stored_user(id_or_email)?)
-    }
-
-    /// The id of a user given by id or by email, without opening the profile: what the code
-    /// paths need.
-    pub(super) fn user_id(&self, id_or_email: &str) -> Result<String> {
-        Ok(self.stored_user(id_or_email)?.id)
-    }
-
-    fn stored_user(&self, id_or_email: &str) -> Result<store::StoredUser> {
-        let email_keys = self.keys.email_keys(id_or_email);
-        store::user(self.sql, id_or_email, &email_keys)?.ok_or(Error::NotFound(Record::User))
     }
 
     /// A page of users.

@@ -1,6 +1,6 @@
 //! Answers kept for idempotent retries, sealed, per API key.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::idempotency::IdempotentRequest;
@@ -8,7 +8,8 @@ use crate::sql::{Sql, Statement, Value, blob};
 use crate::stmt;
 
 /// What a kept answer holds, and so which change ends it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AnswerKind {
     /// A user's profile (a created user): goes when the profile changes.
     Profile,
