@@ -12,7 +12,7 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: help setup dev deploy keys bench soak sabotage test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
+.PHONY: openapi help setup dev deploy keys bench soak sabotage test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
@@ -64,6 +64,11 @@ lint:
 # tests are added, so a test that stops running fails the suite.
 NATIVE_TESTS ?= --workspace
 NATIVE_MIN ?= 210
+# Regenerates worker/openapi.json from the operation table and the types (a native test
+# fails while the committed file differs).
+openapi:
+	OPENAPI_WRITE=1 cargo test -p totp-worker --lib api::openapi
+
 test-native:
 	scripts/counted.sh $(NATIVE_MIN) cargo test --locked $(NATIVE_TESTS)
 

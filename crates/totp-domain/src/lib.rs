@@ -20,6 +20,8 @@ pub mod idempotency;
 pub mod keys;
 pub mod lockout;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod org;
 pub mod sql;
 pub mod tokens;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Data of sandbox and production keys never mix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Environment {
     /// For testing and development.
     Sandbox,
@@ -72,6 +73,8 @@ pub struct ApiKey {
 /// A business customer of an account, holding users: an entry of the directory, sent with
 /// every call into the organization's own object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DirectoryEntry))]
 pub struct Organization {
     /// Identifier.
     pub id: String,
@@ -116,6 +119,7 @@ pub struct Profile {
 /// How codes reach the user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Method {
     /// An authenticator app, enrolled with a QR code.
     TotpApp,
@@ -180,6 +184,7 @@ pub struct AuditEvent {
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     /// The items.
     pub data: Vec<T>,
@@ -190,8 +195,10 @@ pub struct Page<T> {
     /// Items per page.
     pub per_page: u32,
     /// The next page, if any.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_page: Option<u32>,
     /// The previous page, if any.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub previous_page: Option<u32>,
 }
 

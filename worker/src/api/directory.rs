@@ -35,3 +35,54 @@ impl DirectoryOp {
         }
     }
 }
+
+/// What the OpenAPI document says of each operation.
+#[cfg(test)]
+mod doc {
+    use crate::api::DirectoryOp;
+    use crate::api::openapi::{Answer, Body, Doc, page, requests, schema};
+    use crate::wire::answers::OrganizationBody;
+
+    impl DirectoryOp {
+        pub fn doc(self) -> Doc {
+            match self {
+                Self::CreateOrganization => Doc {
+                    summary: "Create an organization",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateOrganizationRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Created with an inactive TOTP connection",
+                        schema: Some(schema::<OrganizationBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 409, 422],
+                },
+                Self::Organizations => Doc {
+                    summary: "List organizations",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "A page",
+                        schema: Some(page::<OrganizationBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 422],
+                },
+                Self::Organization => Doc {
+                    summary: "Get an organization",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The organization",
+                        schema: Some(schema::<OrganizationBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+            }
+        }
+    }
+}

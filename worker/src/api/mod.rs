@@ -197,5 +197,63 @@ impl Operation {
     }
 }
 
+/// What the OpenAPI document says of each operation (`openapi`).
+#[cfg(test)]
+mod doc {
+    use totp_domain::control::AccessToken;
+
+    use super::Operation;
+    use super::openapi::{Answer, Body, Doc, any_object, requests, schema};
+    use crate::wire::answers::Health;
+
+    impl Operation {
+        pub fn doc(self) -> Doc {
+            match self {
+                Self::Health => Doc {
+                    summary: "Check that the Worker is up",
+                    description: "Liveness: the Worker answers. Reaches neither D1 nor an object (the operator's GET /admin/health checks both).",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The Worker is up",
+                        schema: Some(schema::<Health>),
+                    },
+                    errors: &[],
+                },
+                Self::OpenApi => Doc {
+                    summary: "This OpenAPI document",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "This document",
+                        schema: Some(any_object),
+                    },
+                    errors: &[],
+                },
+                Self::Token => Doc {
+                    summary: "Issue a bearer token for client credentials",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateTokenRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "A bearer token",
+                        schema: Some(schema::<AccessToken>),
+                    },
+                    errors: &[400, 401, 413, 415, 422, 429],
+                },
+                Self::Operator(op) => op.doc(),
+                Self::Directory(op) => op.doc(),
+                Self::Org(op) => op.doc(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod openapi;
 #[cfg(test)]
 mod tests;

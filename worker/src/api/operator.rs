@@ -43,3 +43,149 @@ impl OperatorOp {
         }
     }
 }
+
+/// What the OpenAPI document says of each operation.
+#[cfg(test)]
+mod doc {
+    use totp_domain::control::NewApiKey;
+    use totp_domain::org::Export;
+
+    use crate::api::OperatorOp;
+    use crate::api::openapi::{Answer, Body, Doc, Registry, list, requests, schema};
+    use crate::wire::answers::{
+        AccountBody, ApiKeyBody, DeepHealth, ExportBody, Health, Resealed, Revoked,
+    };
+
+    /// The export, with the data type its generic body holds (utoipa does not follow it).
+    fn export(registry: &mut Registry) -> serde_json::Value {
+        schema::<Export>(registry);
+        schema::<ExportBody<'static, Export>>(registry)
+    }
+
+    impl OperatorOp {
+        pub fn doc(self) -> Doc {
+            match self {
+                Self::CreateAccount => Doc {
+                    summary: "Create an account",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateAccountRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Created",
+                        schema: Some(schema::<AccountBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 409, 422],
+                },
+                Self::Account => Doc {
+                    summary: "Get an account",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The account",
+                        schema: Some(schema::<AccountBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404],
+                },
+                Self::CreateApiKey => Doc {
+                    summary: "Create an API key for an account's environment",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateApiKeyRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Created; the secret is shown only now",
+                        schema: Some(schema::<NewApiKey>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404, 422],
+                },
+                Self::ApiKeys => Doc {
+                    summary: "List an account's API keys",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "Keys, without secrets",
+                        schema: Some(list::<ApiKeyBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404],
+                },
+                Self::RevokeApiKey => Doc {
+                    summary: "Revoke an API key",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "Revoked; its tokens stop working at once",
+                        schema: Some(schema::<Revoked<'static>>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404],
+                },
+                Self::Reseal => Doc {
+                    summary: "Re-seal secrets under the current key",
+                    description: "After adding a new first key to SECRET_SEALING_KEYS, moves up to `limit` TOTP secrets sealed under older keys to it, walking every organization's object through the directory.",
+                    request: Some(Body {
+                        schema: schema::<requests::ResealRequest>,
+                        required: false,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "One pass done",
+                        schema: Some(schema::<Resealed<'static>>),
+                    },
+                    errors: &[400, 401, 403, 413, 415, 422],
+                },
+                Self::Export => Doc {
+                    summary: "Export an organization's data",
+                    description: "Everything one organization's object holds, table by table, as stored: TOTP secrets stay sealed and recovery codes stay hashed.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The organization's data",
+                        schema: Some(export),
+                    },
+                    errors: &[400, 401, 403, 404, 413, 415],
+                },
+                Self::DeepHealth => Doc {
+                    summary: "Check D1 and the object plane",
+                    description: "Operator: one D1 query and one round trip to an organization object (a fixed one that holds no data).",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "D1 and the object plane are reachable",
+                        schema: Some(schema::<DeepHealth>),
+                    },
+                    errors: &[401, 403],
+                },
+                Self::ObjectHealth => Doc {
+                    summary: "Check the object plane",
+                    description: "Operator: one round trip to an organization object (a fixed one that holds no data) and nothing else: the cost of the hop.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The object plane is reachable",
+                        schema: Some(schema::<Health>),
+                    },
+                    errors: &[401, 403],
+                },
+                #[cfg(feature = "test-clock")]
+                Self::FireAlarm => Doc {
+                    summary: "Run an organization object's alarm at the test's time (test builds only)",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The alarm ran",
+                        schema: None,
+                    },
+                    errors: &[401, 403, 404],
+                },
+            }
+        }
+    }
+}

@@ -244,3 +244,212 @@ fn profile(input: &Input) -> Result<NewUser> {
         phone_number: field("phone_number")?,
     })
 }
+
+/// What the OpenAPI document says of each operation.
+#[cfg(test)]
+mod doc {
+    use totp_domain::org::{
+        ChallengeCreated, EnrollmentCreated, ImportReport, RecoveryCodesRegenerated,
+        ValidationResult,
+    };
+
+    use crate::api::OrgOp;
+    use crate::api::openapi::{Answer, Body, Doc, page, requests, schema};
+    use crate::wire::answers::{AuditEventBody, ConnectionBody, UserBody};
+
+    impl OrgOp {
+        pub fn doc(self) -> Doc {
+            match self {
+                Self::CreateUser => Doc {
+                    summary: "Create a user",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateUserRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Created",
+                        schema: Some(schema::<UserBody<'static>>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::Users => Doc {
+                    summary: "List users",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "A page",
+                        schema: Some(page::<UserBody<'static>>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::User => Doc {
+                    summary: "Get a user",
+                    description: "By id or by email.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The user",
+                        schema: Some(schema::<UserBody<'static>>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::UpdateUser => Doc {
+                    summary: "Change a user's profile",
+                    description: "Changes a user's profile; every field is checked before anything is written (422 naming the field). Audited with the names of the fields changed, never their values.",
+                    request: Some(Body {
+                        schema: schema::<requests::UpdateUserRequest>,
+                        required: false,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "The updated user",
+                        schema: Some(schema::<UserBody<'static>>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::DeleteUser => Doc {
+                    summary: "Delete a user",
+                    description: "Deletes the user with their factor (active and pending), recovery codes and challenges. The audit trail keeps one event naming the user by id only. Personal fields were only ever stored sealed, so nothing of the user remains readable in the object's storage files. The same email can be created again and gets a new id.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Deleted",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::Connection => Doc {
+                    summary: "Get the organization's TOTP connection",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The connection",
+                        schema: Some(schema::<ConnectionBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::UpdateConnection => Doc {
+                    summary: "Change the organization's TOTP connection",
+                    description: "",
+                    request: Some(Body {
+                        schema: schema::<requests::UpdateTotpConnectionRequest>,
+                        required: false,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "Updated",
+                        schema: Some(schema::<ConnectionBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::Enroll => Doc {
+                    summary: "Enroll a user in TOTP",
+                    description: "Enrolls a user. A first enrollment creates a pending factor. A re-enrollment of a validated user without force_enroll creates a pending secret beside the active one: the active secret and its recovery codes keep answering challenges until the new secret is validated, which replaces it. force_enroll replaces the factor at once, issues new recovery codes and clears failures and lockout.",
+                    request: Some(Body {
+                        schema: schema::<requests::EnrollRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Enrolled, pending validation",
+                        schema: Some(schema::<EnrollmentCreated>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404, 409, 422],
+                },
+                Self::ValidateEnrollment => Doc {
+                    summary: "Validate an enrollment with its first code",
+                    description: "Validates the pending secret (a first enrollment or a re-enrollment) with its first code; a re-enrollment's secret then replaces the active one. Counted like any attempt; 409 when nothing is pending. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    request: Some(Body {
+                        schema: schema::<requests::ValidateEnrollmentRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "Checked",
+                        schema: Some(schema::<ValidationResult>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
+                },
+                Self::DeleteEnrollment => Doc {
+                    summary: "Remove a user's factor",
+                    description: "Removes the user's factor (active and pending), recovery codes and open challenges: the support path to turn MFA off for one user. Audited. The next enrollment is a first one.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Removed",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RegenerateRecoveryCodes => Doc {
+                    summary: "Replace a user's recovery codes",
+                    description: "Replaces the user's recovery codes with five new ones if code is a current code of the active factor. The code goes through the same attempt path as a challenge: counted, single use, lockout applies. The old codes stop working at once. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    request: Some(Body {
+                        schema: schema::<requests::RegenerateRecoveryCodesRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "Checked; new codes when accepted",
+                        schema: Some(schema::<RecoveryCodesRegenerated>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
+                },
+                Self::ImportFactors => Doc {
+                    summary: "Import existing TOTP factors",
+                    description: "Imports existing TOTP factors (from another provider or your own database) so users need not enroll again. Each entry becomes the user's active factor, sealed like any secret, in its own transaction, and is reported on its own: a bad entry leaves the others imported. A user who has a factor (pending or active) is left unchanged unless `replace` is set. An import changes the secret only: the user's failure count, lockout, last accepted time step and recovery allowance stay, so a code accepted before is refused after the same secret is imported again. No active connection is needed, so factors can be brought in before the connection is switched on. Secrets under 80 bits refuse the whole request (422); under 128 bits the entry is marked `weak_secret`. Up to 500 entries and 256 KiB per request. Audited per entry.",
+                    request: Some(Body {
+                        schema: schema::<requests::ImportRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "What became of each entry",
+                        schema: Some(schema::<ImportReport>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::CreateChallenge => Doc {
+                    summary: "Open a challenge",
+                    description: "Opens a challenge for the user's active factor, superseding the open one. SMS method: the answer holds a random code of this challenge's own to send.",
+                    request: None,
+                    answer: Answer {
+                        status: 201,
+                        description: "Created",
+                        schema: Some(schema::<ChallengeCreated>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 409, 422],
+                },
+                Self::ValidateChallenge => Doc {
+                    summary: "Validate a code or a recovery code",
+                    description: "An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    request: Some(Body {
+                        schema: schema::<requests::ValidateChallengeRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "Checked",
+                        schema: Some(schema::<ValidationResult>),
+                    },
+                    errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
+                },
+                Self::AuditEvents => Doc {
+                    summary: "List audit events",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "A page, newest first",
+                        schema: Some(page::<AuditEventBody>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+            }
+        }
+    }
+}

@@ -9,7 +9,9 @@ use totp_domain::model::{
 
 /// `{"status": "ok"}`: the health checks.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct Health {
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::ok))]
     pub status: &'static str,
 }
 
@@ -19,20 +21,27 @@ impl Health {
 
 /// The operator's deep check: D1 and an organization object answered.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct DeepHealth {
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::ok))]
     pub status: &'static str,
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::ok))]
     pub d1: &'static str,
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::ok))]
     pub object: &'static str,
 }
 
 /// A list that is not paged.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct List<T> {
     pub data: Vec<T>,
 }
 
 /// An operator's account.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = Account))]
 pub struct AccountBody {
     pub id: String,
     pub domain: String,
@@ -51,10 +60,13 @@ impl From<Account> for AccountBody {
 
 /// An API key as listed: never its secret or hash.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = ApiKey))]
 pub struct ApiKeyBody {
     pub client_id: String,
     pub environment: Environment,
     pub created_at: u64,
+    #[cfg_attr(test, schema(required = true))]
     pub revoked_at: Option<u64>,
 }
 
@@ -71,21 +83,30 @@ impl From<ApiKey> for ApiKeyBody {
 
 /// A revoked API key.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
 pub struct Revoked<'a> {
     pub client_id: &'a str,
+    #[cfg_attr(test, schema(schema_with = totp_domain::openapi::always_true))]
     pub revoked: bool,
 }
 
 /// What a re-seal pass did across organizations.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = ResealReport))]
 pub struct Resealed<'a> {
     pub key_id: &'a str,
+    /// Factors (their active and pending TOTP secrets) and user profiles moved to the current
+    /// key in this pass.
     pub resealed: u32,
+    /// Secrets or profiles under older keys remain: run another pass.
     pub remaining: bool,
 }
 
 /// Everything an organization's object holds, with its directory entry (operators only).
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = OrganizationExport))]
 pub struct ExportBody<'a, T> {
     pub organization: &'a Organization,
     pub data: T,
@@ -93,8 +114,11 @@ pub struct ExportBody<'a, T> {
 
 /// An organization: not its account.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = Organization))]
 pub struct OrganizationBody {
     pub id: String,
+    /// Derived from the name, e.g. communitiz-app.
     pub domain: String,
     pub name: String,
     pub email_domains: Vec<String>,
@@ -117,6 +141,8 @@ impl From<Organization> for OrganizationBody {
 
 /// A user, with its organization's domain.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = User))]
 pub struct UserBody<'a> {
     pub id: String,
     pub organization_domain: &'a str,
@@ -137,10 +163,15 @@ impl<'a> UserBody<'a> {
 
 /// A user's profile.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = Profile))]
 pub struct ProfileBody {
     pub email: String,
+    #[cfg_attr(test, schema(required = true))]
     pub given_name: Option<String>,
+    #[cfg_attr(test, schema(required = true))]
     pub family_name: Option<String>,
+    #[cfg_attr(test, schema(required = true))]
     pub phone_number: Option<String>,
 }
 
@@ -157,14 +188,21 @@ impl From<Profile> for ProfileBody {
 
 /// An organization's TOTP connection.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = Connection))]
 pub struct ConnectionBody {
     pub active: bool,
     pub method: Method,
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::algorithm))]
     pub algorithm: &'static str,
+    #[cfg_attr(test, schema(schema_with = crate::api::openapi::digits))]
     pub digits: usize,
+    #[cfg_attr(test, schema(minimum = 15, maximum = 60))]
     pub period: u64,
+    #[cfg_attr(test, schema(minimum = 0, maximum = 1))]
     pub skew: u8,
     pub issuer: String,
+    #[cfg_attr(test, schema(minimum = 1, maximum = 20))]
     pub max_attempts: u32,
     pub updated_at: u64,
 }
@@ -187,10 +225,14 @@ impl From<Connection> for ConnectionBody {
 
 /// An entry of the audit trail.
 #[derive(Serialize)]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = AuditEvent))]
 pub struct AuditEventBody {
     pub at: u64,
     pub event: String,
+    #[cfg_attr(test, schema(required = true))]
     pub user_id: Option<String>,
+    #[cfg_attr(test, schema(required = true))]
     pub detail: Option<String>,
 }
 

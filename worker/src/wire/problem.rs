@@ -128,12 +128,16 @@ impl fmt::Display for HttpError {
 }
 
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+#[cfg_attr(test, schema(as = Error))]
+pub(crate) struct ErrorBody<'a> {
     error: &'static str,
     error_description: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, schema(nullable = false))]
     field: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, schema(nullable = false))]
     request_id: Option<&'a str>,
 }
 

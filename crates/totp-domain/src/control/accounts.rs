@@ -16,10 +16,11 @@ use super::{Control, store};
 
 /// A key as created: the only time its secret is shown.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewApiKey {
     /// Public identifier.
     pub client_id: String,
-    /// The secret; stored only as its SHA-256.
+    /// Shown once; stored as SHA-256.
     pub client_secret: String,
     /// `sandbox` or `production`.
     pub environment: Environment,
@@ -27,10 +28,13 @@ pub struct NewApiKey {
 
 /// An access token as answered by `POST /oauth/token`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Token))]
 pub struct AccessToken {
     /// The bearer token.
     pub access_token: String,
     /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::bearer))]
     pub token_type: &'static str,
     /// Seconds until it expires.
     pub expires_in: u64,

@@ -20,16 +20,21 @@ use super::{OrgService, store};
 
 /// The answer to a code.
 #[derive(Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidationResult {
     /// Whether the code was accepted.
     pub success: bool,
-    /// Whether a recovery code was spent.
+    /// A recovery code was spent by this request (at most one per 24 hours).
     pub recovery_code_used: bool,
-    /// Whether the user must enroll again (after a recovery code).
+    /// A recovery code has been used since the user last enrolled: the factor keeps working,
+    /// and this stays true on every answer until a new enrollment is validated, which the
+    /// integrator should ask for.
     pub reenrollment_required: bool,
-    /// Consecutive failures so far (0 after a success).
+    /// Consecutive failed attempts so far: 0 after a success of the active factor; after a
+    /// re-enrollment's secret is proven, the count earned on the old one, until the next
+    /// success.
     pub failed_attempts: u32,
-    /// Unused recovery codes after this attempt.
+    /// Unused recovery codes after this request.
     pub recovery_codes_remaining: u32,
 }
 

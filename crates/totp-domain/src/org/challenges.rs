@@ -14,6 +14,8 @@ use super::{OrgService, store};
 
 /// A challenge as answered to the customer.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Challenge))]
 pub struct ChallengeCreated {
     /// Identifier.
     pub id: String,
@@ -21,8 +23,10 @@ pub struct ChallengeCreated {
     pub user_id: String,
     /// `totp_app` or `sms`.
     pub method: Method,
-    /// For SMS: this challenge's own code to send to the user.
+    /// SMS method only: this challenge's own random code, accepted once until expires_at while
+    /// this is the user's open challenge (a new challenge supersedes it).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub code: Option<String>,
     /// The last second its code is accepted: for SMS, this challenge's code (while it is the
     /// user's open one); for an app, the current code.

@@ -19,27 +19,35 @@ use super::{OrgService, store};
 
 /// What the customer shows the user after an enrollment.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Enrollment))]
 pub struct EnrollmentCreated {
     /// The user's id.
     pub user_id: String,
     /// Always `pending` until validated.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::pending))]
     pub status: FactorStatus,
     /// `totp_app` or `sms`.
     pub method: Method,
-    /// For the app method: the key URI to draw as a QR code.
+    /// App method: the key URI to draw as a QR code.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub otpauth_uri: Option<String>,
-    /// For the app method: the secret in base32, for manual entry.
+    /// App method: base32 secret for manual entry.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub secret: Option<String>,
-    /// For the SMS method: the code to send, accepted once.
+    /// SMS method: the code to send, a random one of its own, accepted once until expires_at.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub code: Option<String>,
-    /// For the SMS method: the last second the code is accepted.
+    /// SMS method: the last second the code is accepted (5 minutes).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub expires_at: Option<u64>,
     /// Five single-use codes joined by `\n`, when new ones were issued (first or forced
     /// enrollment); `null` when the earlier ones remain valid.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub recovery_codes: Option<String>,
     /// Unused recovery codes.
     pub recovery_codes_remaining: u32,

@@ -54,27 +54,34 @@ pub struct ImportRequest {
 
 /// The outcome of one entry.
 #[derive(Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportResult {
     /// The entry's position in `factors`, from 0.
     pub index: usize,
     /// The user's id when found, else the entry's `user_id` as sent.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub user_id: Option<String>,
     /// `imported` or `error`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::import_status))]
     pub status: &'static str,
-    /// Why the entry was not imported.
+    /// Why the entry was refused; never holds the secret.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, nullable = false))]
     pub error: Option<Refusal>,
     /// Five codes joined by `\n`, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub recovery_codes: Option<String>,
-    /// The imported secret holds fewer than 128 bits (RFC 4226 asks for 128): accepted, and
-    /// worth replacing with an enrollment.
+    /// Present (true) when the imported secret holds fewer than 128 bits (RFC 4226 asks for
+    /// 128); accepted, and worth replacing by an enrollment.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::always_true))]
     pub weak_secret: bool,
 }
 
 /// The outcome of an import.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     /// Entries imported.
     pub imported: usize,

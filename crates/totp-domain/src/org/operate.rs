@@ -21,10 +21,12 @@ pub struct ResealReport {
 
 /// Everything an organization's object holds, table by table.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Export {
     /// The object's schema version.
     pub schema_version: u32,
-    /// Rows of each table, as stored.
+    /// Rows of each table as stored (binary values in base64).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::tables))]
     pub tables: serde_json::Map<String, Json>,
 }
 

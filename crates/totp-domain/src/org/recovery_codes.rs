@@ -26,11 +26,14 @@ pub(super) struct RecoverySet {
 /// The answer to a regeneration: the attempt's outcome and, if the code was accepted, the new
 /// set.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecoveryCodesRegenerated {
     /// The attempt, as a validation answers it.
     #[serde(flatten)]
     pub result: ValidationResult,
-    /// Five new codes joined by `\n`; `null` when the code was refused.
+    /// Five new codes joined by `\n` when the code was accepted (the old ones stopped working
+    /// in the same transaction); `null` when it was refused.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub recovery_codes: Option<String>,
 }
 

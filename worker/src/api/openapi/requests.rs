@@ -1,0 +1,148 @@
+//! The request bodies, one type each, field by field as the operations read them
+//! (`crate::api`): a required field is a plain type, an optional one an `Option`. What the
+//! server also accepts (numbers as text, null as absent, one value as a list of one) is added
+//! by [`super::lenient`]; forms and multipart are derived from these by [`super::forms`].
+#![allow(dead_code)]
+
+use utoipa::ToSchema;
+
+use super::scalars::{
+    AccountDomain, AlgorithmName, Digits, DomainName, EmailAddress, Flag, GrantType, ImportEntry,
+    Issuer, MaxAttempts, OrganizationName, Period, PersonName, PhoneNumber, ResealLimit, Skew,
+    Text,
+};
+use totp_domain::model::{Environment, Method};
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateTokenRequest {
+    grant_type: GrantType,
+    /// The account's domain.
+    domain: Text,
+    client_id: Text,
+    client_secret: Text,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateAccountRequest {
+    domain: AccountDomain,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateApiKeyRequest {
+    environment: Environment,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateOrganizationRequest {
+    name: OrganizationName,
+    /// The domains of the organization's professional emails, at most 50.
+    #[schema(max_items = 50)]
+    email_domains: Option<Vec<DomainName>>,
+}
+
+/// Each profile field is also read at the top level (email, given_name, family_name,
+/// phone_number) when the profile does not hold it; there too, a value that is not a string, a
+/// number or null is refused (422). Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateUserRequest {
+    #[schema(inline)]
+    profile: NewProfile,
+}
+
+/// A new user's profile.
+#[derive(ToSchema)]
+pub struct NewProfile {
+    email: EmailAddress,
+    given_name: Option<PersonName>,
+    family_name: Option<PersonName>,
+    phone_number: Option<PhoneNumber>,
+}
+
+/// Profile fields to change: an absent field keeps its value, an empty string clears
+/// given_name, family_name or phone_number. The email follows the creation rule (ASCII, unique
+/// ignoring ASCII case). Each profile field is also read at the top level (email, given_name,
+/// family_name, phone_number) when the profile does not hold it; there too, a value that is not
+/// a string, a number or null is refused (422). Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct UpdateUserRequest {
+    /// The fields to change: an absent field keeps its value, an empty string clears
+    /// given_name, family_name or phone_number. A profile that is not an object changes
+    /// nothing.
+    #[schema(inline)]
+    profile: Option<ProfileChanges>,
+}
+
+/// The fields to change.
+#[derive(ToSchema)]
+pub struct ProfileChanges {
+    email: Option<EmailAddress>,
+    given_name: Option<PersonName>,
+    family_name: Option<PersonName>,
+    phone_number: Option<PhoneNumber>,
+}
+
+/// The fields to change; an absent field keeps its value. Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct UpdateTotpConnectionRequest {
+    active: Option<Flag>,
+    method: Option<Method>,
+    algorithm: Option<AlgorithmName>,
+    digits: Option<Digits>,
+    period: Option<Period>,
+    skew: Option<Skew>,
+    issuer: Option<Issuer>,
+    max_attempts: Option<MaxAttempts>,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct EnrollRequest {
+    /// The user's id or email.
+    user_id: Text,
+    force_enroll: Option<Flag>,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct ValidateEnrollmentRequest {
+    /// The first code of the pending secret.
+    code: Text,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct ValidateChallengeRequest {
+    /// A TOTP code or a recovery code.
+    code: Text,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct RegenerateRecoveryCodesRequest {
+    /// A current code of the user's active factor (for SMS, the code of the user's open
+    /// challenge). A recovery code is not accepted.
+    code: Text,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct ImportRequest {
+    /// An entry without user_id or otpauth_uri (or with null) is refused in its result, not by
+    /// the request.
+    #[schema(min_items = 1, max_items = 500)]
+    factors: Vec<ImportEntry>,
+    /// Issue five recovery codes with each imported factor, answered once in its result.
+    issue_recovery_codes: Option<Flag>,
+    /// Replace a user's active factor; without it such an entry is refused.
+    replace: Option<Flag>,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct ResealRequest {
+    limit: Option<ResealLimit>,
+}
