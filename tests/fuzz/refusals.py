@@ -8,7 +8,11 @@ them, except for refusals no schema can express:
   already used with other fields (422 naming the header);
 - the size of the body: more than 16 KiB (256 KiB for an import) is a 413;
 - an imported secret under 80 bits (the URI's secret parameter is a string to a schema): 422
-  naming `factors`.
+  naming `factors`;
+- a code of 6 to 8 digits whose count is not that of the user's secret (the document allows any
+  of the three): 422 naming `code`;
+- client credentials sent in neither place: the body's `client_id` and `client_secret` are
+  optional to a schema because HTTP Basic may carry them instead: 422 naming the field.
 
 The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
 one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
@@ -48,7 +52,16 @@ def _cause(response, case):
         return "the email is taken"
     if field == "factors" and "imported secrets need at least 80" in description:
         return "an imported secret is under 80 bits"
+    if field == "code" and description.startswith("code must be") and "digits" in description:
+        return "the code's number of digits is not the user's secret's"
     headers = {name.lower() for name in (case.headers or {})}
+    if (
+        operation_id == "createToken"
+        and field in ("client_id", "client_secret")
+        and description.endswith("is required")
+        and "authorization" not in headers
+    ):
+        return "no client credentials in the body or in HTTP Basic"
     if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
         return "the Idempotency-Key was used with other fields"
     return None
@@ -66,7 +79,7 @@ def refused_only_for_what_no_schema_says(ctx, response, case):
         raise AssertionError(
             f"A request the document allows was refused with {response.status_code}, for none of "
             f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size, "
-            f"a short imported secret): "
+            f"a short imported secret, a code's digit count, credentials in neither place): "
             f"{response.text[:300]}"
         )
     return None

@@ -59,8 +59,8 @@ const toml = (value) => JSON.stringify(value);
  * same request sent many times over (each named; every other operation must succeed).
  */
 const REFUSED = [
-  // Made-up credentials of a valid shape.
-  ["createToken", ["401"]],
+  // Made-up credentials of a valid shape; credentials in neither the body nor HTTP Basic (422).
+  ["createToken", ["401", "422"]],
   // A domain generated twice is taken.
   ["createAccount", ["409"]],
   // The pinned key, revoked by an earlier example.
@@ -75,10 +75,11 @@ const REFUSED = [
   // Five re-enrollments without force, then 403.
   ["enroll", ["403", "422"]],
   // Random codes: the pinned user backs off (429) and, after 100, is locked (403); 409 while
-  // its factor is not in the state the operation needs (validated already, or pending again).
-  ["validateEnrollment", ["403", "409", "429"]],
-  ["validateChallenge", ["403", "409", "429"]],
-  ["regenerateRecoveryCodes", ["403", "409", "429"]],
+  // its factor is not in the state the operation needs (validated already, or pending again);
+  // 422 for a code of another number of digits than the user's secret.
+  ["validateEnrollment", ["403", "409", "422", "429"]],
+  ["validateChallenge", ["403", "409", "422", "429"]],
+  ["regenerateRecoveryCodes", ["403", "409", "422", "429"]],
   // A body over 16 KiB (413): 50 domains of 253 characters in multipart parts.
   ["createOrganization", ["413", "422"]],
   // A body over 256 KiB (413): 500 entries of unbounded strings; a short secret (422).

@@ -57,7 +57,7 @@ async function assertWorker404(get, path) {
   const response = await get(path);
   assert.equal(response.status, 404, path);
   assert.match(response.headers.get("content-type"), /^application\/json/, path);
-  assert.deepEqual(await response.json(), { error: "not_found", error_description: "no such route" }, path);
+  assert.deepEqual(await response.json(), { error: "not_found", error_description: "no such route", code: "route_not_found" }, path);
   // The Worker's own answer: the API's policy (no framing), not the console's.
   assert.equal(response.headers.get("content-security-policy"), "frame-ancestors 'none'", path);
 }

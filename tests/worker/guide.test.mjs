@@ -51,7 +51,7 @@ test("POST /oauth/token with a wrong secret is 401 in the OAuth error shape", as
     form: { grant_type: "client_credentials", domain: org, client_id: keys.sandbox.client_id, client_secret: "wrong" },
   });
   assert.equal(response.status, 401);
-  assert.deepEqual(response.body, { error: "invalid_client", error_description: "invalid client credentials" });
+  assert.deepEqual(response.body, { error: "invalid_client", error_description: "invalid client credentials", code: "invalid_client_credentials" });
 });
 
 test("POST /api/v2/organizations with form fields and email_domains[]", async () => {

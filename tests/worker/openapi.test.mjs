@@ -45,8 +45,11 @@ async function exerciseEveryOperation() {
   await expect(api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(secret, step) } }), 200);
   await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/${user}`), 201);
   await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: codeAtStep(secret, step + 1) } }), 200);
+  // A code of another shape is a 422 and does not count; wrong codes do, then back off.
+  await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "00000a" } }), 422);
+  const wrongCode = codeAtStep(secret, step + 40).replace(/\d$/, (digit) => String((Number(digit) + 1) % 10));
   for (const status of [200, 200, 429]) {
-    await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "00000a" } }), status);
+    await expect(api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: wrongCode } }), status);
   }
   await expect(api.call("POST", `/api/v2/org/${org}/totp-recovery-codes/${user}`, { json: { code: codeAtStep(secret, step + 1) } }), 429);
   await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { given_name: "Spec 2", phone_number: "" } } }), 200);

@@ -38,10 +38,12 @@ pub enum Error {
     ConnectionInactive,
     /// The user enrolled [`MAX_ENROLLMENTS`] times; only a forced enrollment may replace it.
     EnrollmentLimit,
-    /// Too many failed attempts: the factor takes none for `retry_after` seconds.
+    /// Too many failed attempts: the user's attempts are refused until `until`.
     Throttled {
         /// Seconds until the next attempt is allowed.
         retry_after: u64,
+        /// The Unix second the next attempt is allowed at.
+        until: u64,
     },
     /// The factor is locked for good; only a forced enrollment opens it.
     Locked,
@@ -111,9 +113,11 @@ impl fmt::Display for Error {
             }
             Self::EnrollmentLimit => write!(
                 f,
-                "the user has enrolled {MAX_ENROLLMENTS} times; verify the user and set force_enroll"
+                "the user has enrolled {MAX_ENROLLMENTS} times without force_enroll: verify the user, \
+                 then enroll with force_enroll; to show a refreshed page the same secret, retry \
+                 the first enrollment with its Idempotency-Key"
             ),
-            Self::Throttled { retry_after } => write!(
+            Self::Throttled { retry_after, .. } => write!(
                 f,
                 "too many failed attempts; retry in {retry_after} seconds"
             ),

@@ -21,8 +21,9 @@ use crate::wire::respond;
 use call::Call;
 
 /// The API's own OpenAPI 3.1 document, generated from the operation table and the types
-/// (`crate::api::openapi`); tests check real responses against it.
-const OPENAPI: &str = include_str!("../../openapi.json");
+/// (`crate::api::openapi`), committed as `worker/openapi.json` and embedded without its
+/// indentation (build.rs); tests check real responses against it.
+const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
 /// Results of the HTTP ring.
 type Result<T> = std::result::Result<T, HttpError>;

@@ -8,7 +8,10 @@ use super::call::{Call, ok};
 use super::input;
 use super::limits::{self, Limit};
 use crate::api::{Operation, Spec};
+use crate::wire::basic;
+use crate::wire::input::Input;
 use crate::wire::problem::HttpError;
+use totp_domain::error::Error;
 
 pub async fn serve(call: &Call<'_>, request: &mut Request) -> Result<Response> {
     limits::admit(
@@ -23,15 +26,32 @@ pub async fn serve(call: &Call<'_>, request: &mut Request) -> Result<Response> {
     if grant != "client_credentials" {
         return Err(HttpError::UnsupportedGrantType);
     }
-    let client_id = input.required("client_id")?;
+    let (client_id, client_secret) = client_credentials(request, input)?;
     limits::admit(call.env, Limit::TokenByClient, &client_id).await?;
+    let domain = input.text("domain")?;
     let token = call
         .control()
-        .issue_token(
-            &input.required("domain")?,
-            &client_id,
-            &input.required("client_secret")?,
-        )
+        .issue_token(domain.as_deref(), &client_id, &client_secret)
         .await?;
     ok(token)
+}
+
+/// The client's id and secret: in HTTP Basic or in the body, never both (RFC 6749, 2.3).
+fn client_credentials(request: &Request, input: &Input) -> Result<(String, String)> {
+    let header = request
+        .headers()
+        .get("authorization")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let basic = basic::credentials(&header).map_err(|_| Error::InvalidClientCredentials)?;
+    let in_body = input.text("client_id")?.is_some() || input.text("client_secret")?.is_some();
+    match basic {
+        Some(_) if in_body => Err(HttpError::TwoClientAuthentications),
+        Some(credentials) => Ok(credentials),
+        None => Ok((
+            input.required("client_id")?,
+            input.required("client_secret")?,
+        )),
+    }
 }

@@ -2,6 +2,7 @@
 //! bodies of answers, the failures in their one error shape, and the headers of both.
 
 pub mod answers;
+pub mod basic;
 pub mod input;
 pub mod problem;
 pub mod respond;

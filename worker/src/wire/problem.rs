@@ -1,13 +1,15 @@
 //! Every failure the API answers, and the one place that decides what each becomes on the
-//! wire: status, code and headers, in the one error shape, compatible with OAuth 2.0
-//! (RFC 6749, 5.2): `{"error": code, "error_description": message, "field"?, "request_id"?}`.
+//! wire: status, codes and headers, in the one error shape, compatible with OAuth 2.0
+//! (RFC 6749, 5.2): `{"error", "error_description", "code", "field"?, "request_id"?,
+//! "retry_after"?, "locked_until"?}`. `error` is OAuth's coarse code; `code` names the cause,
+//! one per cause, for clients to branch on.
 
 use std::fmt;
 
 use serde::Serialize;
 use worker::{Response, Result};
 
-use totp_domain::error::Error;
+use totp_domain::error::{Error, Record};
 
 use super::respond;
 
@@ -29,6 +31,8 @@ pub enum HttpError {
     OperatorRoutesDisabled,
     /// The token endpoint was asked for a grant other than client credentials.
     UnsupportedGrantType,
+    /// Client credentials both in HTTP Basic and in the body (RFC 6749, 2.3: one method only).
+    TwoClientAuthentications,
     /// The body is larger than this many bytes.
     PayloadTooLarge(usize),
     /// The body's media type is not one the API reads.
@@ -90,11 +94,110 @@ impl HttpError {
             Self::RateLimited(_) => (429, "too_many_requests"),
             Self::UnsupportedMediaType => (415, "unsupported_media_type"),
             Self::UnsupportedGrantType
+            | Self::TwoClientAuthentications
             | Self::UnreadableBody
             | Self::InvalidJson(_)
             | Self::JsonNotAnObject
             | Self::FormNotUtf8
             | Self::InvalidMultipart => (400, "invalid_request"),
+        }
+    }
+}
+
+/// The cause of a failure, stable for clients to branch on: one per cause, where `error` (and
+/// the status) group several.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(utoipa::ToSchema))]
+pub enum ErrorCode {
+    InvalidField,
+    EmailTaken,
+    AccountExists,
+    OrganizationNamesExhausted,
+    InvalidClientCredentials,
+    InvalidAccessToken,
+    AccountNotFound,
+    ApiKeyNotFound,
+    OrganizationNotFound,
+    UserNotFound,
+    NotEnrolled,
+    EnrollmentPending,
+    AlreadyValidated,
+    ConnectionInactive,
+    ReenrollmentLimit,
+    TooManyAttempts,
+    Locked,
+    IdempotencyKeyInUse,
+    InternalError,
+    RouteNotFound,
+    MethodNotAllowed,
+    BearerRequired,
+    InvalidOperatorToken,
+    OperatorRoutesDisabled,
+    UnsupportedGrantType,
+    TwoClientAuthentications,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    UnreadableBody,
+    InvalidJson,
+    JsonNotAnObject,
+    FormNotUtf8,
+    InvalidMultipart,
+    RateLimited,
+}
+
+impl HttpError {
+    /// The failure's cause, for `code`.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Domain(error) => match error {
+                Error::Invalid { .. } => ErrorCode::InvalidField,
+                Error::EmailTaken => ErrorCode::EmailTaken,
+                Error::AccountExists => ErrorCode::AccountExists,
+                Error::OrganizationNamesExhausted => ErrorCode::OrganizationNamesExhausted,
+                Error::InvalidClientCredentials => ErrorCode::InvalidClientCredentials,
+                Error::InvalidAccessToken => ErrorCode::InvalidAccessToken,
+                Error::NotFound(Record::Account) => ErrorCode::AccountNotFound,
+                Error::NotFound(Record::ApiKey) => ErrorCode::ApiKeyNotFound,
+                Error::NotFound(Record::Organization) => ErrorCode::OrganizationNotFound,
+                Error::NotFound(Record::User) => ErrorCode::UserNotFound,
+                Error::NotEnrolled => ErrorCode::NotEnrolled,
+                Error::EnrollmentPending => ErrorCode::EnrollmentPending,
+                Error::AlreadyValidated => ErrorCode::AlreadyValidated,
+                Error::ConnectionInactive => ErrorCode::ConnectionInactive,
+                Error::EnrollmentLimit => ErrorCode::ReenrollmentLimit,
+                Error::Throttled { .. } => ErrorCode::TooManyAttempts,
+                Error::Locked => ErrorCode::Locked,
+                Error::IdempotencyKeyInUse => ErrorCode::IdempotencyKeyInUse,
+                Error::Internal(_) => ErrorCode::InternalError,
+            },
+            Self::NoRoute => ErrorCode::RouteNotFound,
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::BearerRequired => ErrorCode::BearerRequired,
+            Self::InvalidOperatorToken => ErrorCode::InvalidOperatorToken,
+            Self::OperatorRoutesDisabled => ErrorCode::OperatorRoutesDisabled,
+            Self::UnsupportedGrantType => ErrorCode::UnsupportedGrantType,
+            Self::TwoClientAuthentications => ErrorCode::TwoClientAuthentications,
+            Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::UnreadableBody => ErrorCode::UnreadableBody,
+            Self::InvalidJson(_) => ErrorCode::InvalidJson,
+            Self::JsonNotAnObject => ErrorCode::JsonNotAnObject,
+            Self::FormNotUtf8 => ErrorCode::FormNotUtf8,
+            Self::InvalidMultipart => ErrorCode::InvalidMultipart,
+            Self::RateLimited(_) => ErrorCode::RateLimited,
+        }
+    }
+
+    /// Seconds to wait before trying again, and, for a user's attempts, the Unix second they
+    /// are taken again: also in `Retry-After`.
+    pub(super) fn retry(&self) -> (Option<u64>, Option<u64>) {
+        match self {
+            Self::Domain(Error::Throttled { retry_after, until }) => {
+                (Some(*retry_after), Some(*until))
+            }
+            Self::RateLimited(retry_after) => (Some(*retry_after), None),
+            _ => (None, None),
         }
     }
 }
@@ -111,6 +214,9 @@ impl fmt::Display for HttpError {
                 f.write_str("operator routes are disabled: OPERATOR_TOKEN is not set")
             }
             Self::UnsupportedGrantType => f.write_str("grant_type must be client_credentials"),
+            Self::TwoClientAuthentications => {
+                f.write_str("send the client credentials in HTTP Basic or in the body, not both")
+            }
             Self::PayloadTooLarge(limit) => write!(f, "the body is larger than {limit} bytes"),
             Self::UnsupportedMediaType => f.write_str(
                 "send application/json, application/x-www-form-urlencoded or multipart/form-data",
@@ -133,12 +239,22 @@ impl fmt::Display for HttpError {
 pub(crate) struct ErrorBody<'a> {
     error: &'static str,
     error_description: String,
+    code: ErrorCode,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, schema(nullable = false))]
     field: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, schema(nullable = false))]
     request_id: Option<&'a str>,
+    /// Seconds until the next attempt is looked at (also `Retry-After`): on a 429.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, schema(nullable = false, minimum = 1))]
+    retry_after: Option<u64>,
+    /// The Unix second (seconds since the epoch) the user's attempts are taken again: on a 429
+    /// for too many failed attempts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, schema(nullable = false))]
+    locked_until: Option<u64>,
 }
 
 /// The response for `failure`. An internal failure is logged with `request_id`, which the
@@ -152,21 +268,23 @@ pub fn respond(failure: &HttpError, request_id: &str, oauth: bool) -> Result<Res
         HttpError::Domain(error) => error.field(),
         _ => None,
     };
+    let (retry_after, locked_until) = failure.retry();
     let body = ErrorBody {
         error: code,
         error_description: failure.to_string(),
+        code: failure.code(),
         field,
         request_id: (status == 500).then_some(request_id),
+        retry_after,
+        locked_until,
     };
     let mut response = respond::json(status, &body)?;
     let headers = response.headers_mut();
-    match failure {
-        HttpError::Domain(Error::Throttled { retry_after })
-        | HttpError::RateLimited(retry_after) => {
-            headers.set("retry-after", &retry_after.to_string())?;
-        }
-        HttpError::MethodNotAllowed(allowed) => headers.set("allow", &allowed.join(", "))?,
-        _ => {}
+    if let Some(seconds) = retry_after {
+        headers.set("retry-after", &seconds.to_string())?;
+    }
+    if let HttpError::MethodNotAllowed(allowed) = failure {
+        headers.set("allow", &allowed.join(", "))?;
     }
     if status == 401 {
         headers.set("www-authenticate", "Bearer")?;

@@ -5,9 +5,9 @@ use totp_domain::error::{Error, Record};
 
 use super::problem::HttpError;
 
-#[test]
-fn every_failure_has_its_status_and_code() {
-    let table: Vec<(HttpError, u16, &str)> = vec![
+/// Every kind of failure, with its status and OAuth `error`.
+fn failures() -> Vec<(HttpError, u16, &'static str)> {
+    vec![
         (
             Error::invalid("email", "is required").into(),
             422,
@@ -27,7 +27,11 @@ fn every_failure_has_its_status_and_code() {
         (Error::ConnectionInactive.into(), 409, "conflict"),
         (Error::IdempotencyKeyInUse.into(), 409, "conflict"),
         (
-            Error::Throttled { retry_after: 3 }.into(),
+            Error::Throttled {
+                retry_after: 3,
+                until: 9,
+            }
+            .into(),
             429,
             "too_many_attempts",
         ),
@@ -48,16 +52,72 @@ fn every_failure_has_its_status_and_code() {
             "unsupported_media_type",
         ),
         (HttpError::UnsupportedGrantType, 400, "invalid_request"),
+        (HttpError::TwoClientAuthentications, 400, "invalid_request"),
         (HttpError::UnreadableBody, 400, "invalid_request"),
         (HttpError::InvalidJson("x".into()), 400, "invalid_request"),
         (HttpError::JsonNotAnObject, 400, "invalid_request"),
         (HttpError::FormNotUtf8, 400, "invalid_request"),
         (HttpError::InvalidMultipart, 400, "invalid_request"),
         (HttpError::RateLimited(60), 429, "too_many_requests"),
-    ];
-    for (failure, status, code) in &table {
+        (Error::NotFound(Record::Account).into(), 404, "not_found"),
+        (Error::NotFound(Record::ApiKey).into(), 404, "not_found"),
+        (
+            Error::NotFound(Record::Organization).into(),
+            404,
+            "not_found",
+        ),
+    ]
+}
+
+#[test]
+fn every_failure_has_its_status_and_code() {
+    for (failure, status, code) in &failures() {
         assert_eq!(failure.status(false), (*status, *code), "{failure:?}");
     }
+}
+
+#[test]
+fn every_cause_has_a_code_of_its_own_to_branch_on() {
+    let name = |failure: &HttpError| {
+        serde_json::to_value(failure.code())
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let failures = failures();
+    let codes: std::collections::HashSet<String> = failures.iter().map(|(f, ..)| name(f)).collect();
+    assert_eq!(codes.len(), failures.len(), "two causes share a code");
+    let named = [
+        (
+            HttpError::from(Error::NotFound(Record::User)),
+            "user_not_found",
+        ),
+        (
+            Error::NotFound(Record::Organization).into(),
+            "organization_not_found",
+        ),
+        (Error::NotEnrolled.into(), "not_enrolled"),
+        (Error::ConnectionInactive.into(), "connection_inactive"),
+        (Error::EnrollmentPending.into(), "enrollment_pending"),
+        (Error::EnrollmentLimit.into(), "reenrollment_limit"),
+        (Error::Locked.into(), "locked"),
+        (HttpError::NoRoute, "route_not_found"),
+    ];
+    for (failure, code) in &named {
+        assert_eq!(name(failure), *code, "{failure:?}");
+    }
+}
+
+#[test]
+fn a_refusal_to_retry_later_says_when_in_the_body_and_the_header() {
+    let throttled = HttpError::from(Error::Throttled {
+        retry_after: 30,
+        until: 1_000_030,
+    });
+    assert_eq!(throttled.retry(), (Some(30), Some(1_000_030)));
+    assert_eq!(HttpError::RateLimited(60).retry(), (Some(60), None));
+    assert_eq!(HttpError::from(Error::Locked).retry(), (None, None));
 }
 
 #[test]

@@ -121,28 +121,34 @@ impl<D: ControlDb> Control<'_, D> {
         Ok(())
     }
 
-    /// The client-credentials grant, always checked against the database. Every failure is
-    /// the same 401, so it reveals nothing.
+    /// The client-credentials grant, always checked against the database. The account is the
+    /// key's; `domain`, optional, must name it. Every failure is the same 401, so it reveals
+    /// nothing.
     pub async fn issue_token(
         &self,
-        domain: &str,
+        domain: Option<&str>,
         client_id: &str,
         client_secret: &str,
     ) -> Result<AccessToken> {
         let invalid = Error::InvalidClientCredentials;
-        let key = store::api_key(self.db, client_id).await?;
-        let account = store::account_by_domain(self.db, domain).await?;
         let presented = secret_hash(client_secret);
-        let (Some(key), Some(account)) = (key, account) else {
+        let Some(key) = store::api_key(self.db, client_id).await? else {
             return Err(invalid);
         };
+        // The key names its account; a domain, when sent, must be that account's.
+        if let Some(domain) = domain {
+            let account = store::account_by_domain(self.db, domain).await?;
+            if account.is_none_or(|account| account.id != key.account_id) {
+                return Err(invalid);
+            }
+        }
         let secret_matches = bool::from(presented.ct_eq(&key.secret_hash));
-        if !secret_matches || key.account_id != account.id || key.revoked_at.is_some() {
+        if !secret_matches || key.revoked_at.is_some() {
             return Err(invalid);
         }
         let claims = TokenClaims {
             client_id: key.client_id,
-            account_id: account.id,
+            account_id: key.account_id,
             environment: key.environment,
         };
         Ok(AccessToken {

@@ -3,7 +3,7 @@
 //! audit events in one transaction. A code is accepted at most once: an app's code by its time
 //! step, an SMS code by closing the challenge that issued it.
 
-use otp_core::{Totp, Window};
+use otp_core::{Digits, Totp, Window};
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 
@@ -36,6 +36,26 @@ pub struct ValidationResult {
     pub failed_attempts: u32,
     /// Unused recovery codes after this request.
     pub recovery_codes_remaining: u32,
+    /// Why the code was not accepted; absent when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub reason: Option<FailureReason>,
+}
+
+/// Why a well-formed code was not accepted. Each is counted as a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum FailureReason {
+    /// The code matches no time step of the window, nor an unused recovery code.
+    InvalidCode,
+    /// The code is right for a time step already accepted (or an older one): each step is
+    /// accepted once. The user waits for the next code; a login just after an enrollment's
+    /// validation meets this.
+    CodeAlreadyUsed,
+    /// An unused recovery code, refused because one was used in the last 24 hours: it stays
+    /// unused.
+    RecoveryCodeRateLimited,
 }
 
 /// What a code is checked for.
@@ -67,6 +87,12 @@ impl<S: Sql> OrgService<'_, S> {
         kind: AttemptKind,
         on_success: Vec<Statement>,
     ) -> Result<ValidationResult> {
+        let checked = match kind {
+            AttemptKind::Enrollment => factor.enrolling(),
+            AttemptKind::Challenge | AttemptKind::Proof => &factor.enrollment,
+        };
+        // Refused before it counts: a code of another shape cannot be right.
+        let code = &shaped(code, checked.digits, kind == AttemptKind::Challenge)?;
         let policy = LockoutPolicy::new(connection.max_attempts);
         let user_id = factor.user_id.clone();
         let user = Some(user_id.as_str());
@@ -78,6 +104,7 @@ impl<S: Sql> OrgService<'_, S> {
                 Locked::ForGood => Error::Locked,
                 Locked::Until(until) => Error::Throttled {
                     retry_after: until.saturating_sub(self.now).max(1),
+                    until,
                 },
             })?;
 
@@ -86,14 +113,17 @@ impl<S: Sql> OrgService<'_, S> {
             AttemptKind::Enrollment | AttemptKind::Proof => None,
         };
         let mut writes = Vec::new();
+        let mut refusal = FailureReason::InvalidCode;
         let accepted = match &recovery_hash {
             Some(hash) => {
-                let spent = store::recovery_code_unused(self.sql, &user_id, hash)?
-                    && guard.use_recovery(self.now);
+                let unused = store::recovery_code_unused(self.sql, &user_id, hash)?;
+                let spent = unused && guard.use_recovery(self.now);
                 if spent {
                     factor.reenrollment_required = true;
                     writes.push(store::spend_recovery_code(&user_id, hash, self.now));
                     writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
+                } else if unused {
+                    refusal = FailureReason::RecoveryCodeRateLimited;
                 }
                 spent
             }
@@ -123,6 +153,8 @@ impl<S: Sql> OrgService<'_, S> {
                         factor.promote();
                     } else if fresh {
                         factor.activate();
+                    } else {
+                        refusal = FailureReason::CodeAlreadyUsed;
                     }
                     fresh
                 });
@@ -174,8 +206,33 @@ impl<S: Sql> OrgService<'_, S> {
             reenrollment_required: factor.reenrollment_required,
             failed_attempts: guard.failures,
             recovery_codes_remaining: store::recovery_codes_left(self.sql, &user_id)?,
+            reason: (!accepted).then_some(refusal),
         })
     }
+}
+
+/// The code to check: its digits without the spaces or hyphens authenticator apps group them
+/// with ("123 456"), or, where one may stand in, a recovery code as typed. Any other shape is
+/// a 422 naming `code`.
+fn shaped(code: &str, digits: Digits, recovery: bool) -> Result<String> {
+    let bare: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    if bare.len() == digits.count() && bare.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Ok(bare);
+    }
+    if recovery && otp_core::recovery::normalize(code).is_some() {
+        return Ok(code.to_owned());
+    }
+    let or_recovery = if recovery { ", or a recovery code" } else { "" };
+    Err(Error::invalid(
+        "code",
+        format!(
+            "must be {} digits (spaces and hyphens are ignored){or_recovery}",
+            digits.count()
+        ),
+    ))
 }
 
 /// A code that matched.
@@ -201,13 +258,10 @@ impl<S: Sql> OrgService<'_, S> {
             Method::TotpApp => {
                 let window = Window::symmetric(connection.skew);
                 let totp = self.open_totp(user_id, enrollment)?;
-                Ok(totp
-                    .verify(code.trim(), self.now, window)
-                    .ok()
-                    .map(|step| Proven {
-                        step: Some(step),
-                        close: None,
-                    }))
+                Ok(totp.verify(code, self.now, window).ok().map(|step| Proven {
+                    step: Some(step),
+                    close: None,
+                }))
             }
             Method::Sms => {
                 let purpose = match kind {

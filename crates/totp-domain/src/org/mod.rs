@@ -18,7 +18,7 @@ mod sms;
 pub mod store;
 mod users;
 
-pub use attempt::ValidationResult;
+pub use attempt::{FailureReason, ValidationResult};
 pub use audit::AuditKind;
 pub use challenges::ChallengeCreated;
 pub use connection::ConnectionUpdate;

@@ -1,7 +1,9 @@
 //! Challenges and the rule that a code is accepted at most once.
 
 use super::{Org, T0, wrong};
+use crate::error::Error;
 use crate::model::PageRequest;
+use crate::org::FailureReason;
 
 #[test]
 fn a_code_is_accepted_once_and_older_steps_never_again() {
@@ -73,24 +75,38 @@ fn the_skew_window_accepts_neighbours_only() {
 }
 
 #[test]
-fn codes_are_trimmed_and_nonsense_is_a_failure() {
+fn codes_are_read_as_apps_show_them_and_other_shapes_refused_before_they_count() {
     let org = Org::new();
     let (user, totp, _) = org.active();
     let now = T0 + 60;
-    for nonsense in ["", "abcdef", "1234567", "12 456"] {
+    for nonsense in ["", "abcdef", "1234567", "12 456", "12345a", "１２３４５６"] {
+        let refused = org.at(now).validate_challenge(&user, nonsense);
         assert!(
-            !org.at(now)
-                .validate_challenge(&user, nonsense)
-                .unwrap()
-                .success
+            matches!(refused, Err(Error::Invalid { field: "code", .. })),
+            "{nonsense:?}: {refused:?}"
         );
     }
-    let padded = format!(" {} ", totp.generate(now).as_str());
-    assert!(
-        org.at(now)
-            .validate_challenge(&user, &padded)
-            .unwrap()
-            .success
+    assert_eq!(
+        org.guard(&user).failures,
+        0,
+        "a malformed code is not an attempt"
+    );
+    let wrong_code = wrong(totp.generate(now).as_str());
+    let refused = org.at(now).validate_challenge(&user, &wrong_code).unwrap();
+    assert_eq!(
+        (refused.success, refused.failed_attempts, refused.reason),
+        (false, 1, Some(FailureReason::InvalidCode))
+    );
+    let code = totp.generate(now);
+    let grouped = format!(" {}-{} ", &code.as_str()[..3], &code.as_str()[3..]);
+    let accepted = org.at(now).validate_challenge(&user, &grouped).unwrap();
+    assert_eq!((accepted.success, accepted.reason), (true, None));
+    // The same code again, in the same step: right, but its step is spent.
+    let spaced = format!("{} {}", &code.as_str()[..3], &code.as_str()[3..]);
+    let again = org.at(now + 1).validate_challenge(&user, &spaced).unwrap();
+    assert_eq!(
+        (again.success, again.failed_attempts, again.reason),
+        (false, 1, Some(FailureReason::CodeAlreadyUsed))
     );
 }
 

@@ -4,7 +4,7 @@
 use super::{Org, T0, recovery_codes, totp_of, wrong};
 use crate::error::{Error, Record};
 use crate::model::{AuditEvent, PageRequest};
-use crate::org::{RECOVERY_CODES, UserUpdate};
+use crate::org::{FailureReason, RECOVERY_CODES, UserUpdate};
 
 fn events(org: &Org) -> Vec<AuditEvent> {
     let page = PageRequest {
@@ -151,25 +151,27 @@ fn deleting_an_enrollment_turns_mfa_off_and_the_next_enrollment_is_a_first_one()
 fn regenerating_recovery_codes_needs_a_current_code_and_replaces_the_set_at_once() {
     let org = Org::new();
     let (user, totp, old) = org.active();
-    // A recovery code is no proof, and counts as a failure.
-    let refused = org
-        .at(T0 + 30)
-        .regenerate_recovery_codes(&user, &old[0])
-        .unwrap();
-    assert!(!refused.result.success && refused.recovery_codes.is_none());
-    assert_eq!(
-        (
-            refused.result.failed_attempts,
-            refused.result.recovery_codes_remaining
-        ),
-        (1, 5)
+    // A recovery code is no proof: not even of the shape asked for, so it is refused before it
+    // counts, and spends nothing.
+    let refused = org.at(T0 + 30).regenerate_recovery_codes(&user, &old[0]);
+    assert!(
+        matches!(refused, Err(Error::Invalid { field: "code", .. })),
+        "{refused:?}"
     );
+    assert_eq!(org.guard(&user).failures, 0);
     let wrong_code = wrong(totp.generate(T0 + 31).as_str());
     let refused = org
         .at(T0 + 31)
         .regenerate_recovery_codes(&user, &wrong_code)
         .unwrap();
-    assert_eq!(refused.result.failed_attempts, 2);
+    assert_eq!(
+        (
+            refused.result.failed_attempts,
+            refused.result.recovery_codes_remaining,
+            refused.result.reason
+        ),
+        (1, 5, Some(FailureReason::InvalidCode))
+    );
     let code = totp.generate(T0 + 60);
     let new = org
         .at(T0 + 60)
@@ -196,6 +198,7 @@ fn regenerating_recovery_codes_needs_a_current_code_and_replaces_the_set_at_once
         .regenerate_recovery_codes(&user, code.as_str())
         .unwrap();
     assert!(!replay.result.success && replay.recovery_codes.is_none());
+    assert_eq!(replay.result.reason, Some(FailureReason::CodeAlreadyUsed));
     let old_code = org.at(T0 + 90).validate_challenge(&user, &old[1]).unwrap();
     assert!(!old_code.success);
     let new_code = org.at(T0 + 91).validate_challenge(&user, &new[0]).unwrap();
@@ -222,7 +225,10 @@ fn regeneration_is_refused_during_a_backoff_and_for_a_pending_factor() {
         org.at(now + 1)
             .regenerate_recovery_codes(&user, totp.generate(now + 1).as_str())
             .map(|answer| answer.result.success),
-        Err(Error::Throttled { retry_after: 29 })
+        Err(Error::Throttled {
+            retry_after: 29,
+            until: now + 30
+        })
     );
     let forced = org.at(now + 2).enroll(&user, true).unwrap();
     assert!(matches!(

@@ -17,7 +17,13 @@ fn failures_back_off_and_persist_across_challenges_and_reenrollment() {
     // The fifth failure started a 30 s backoff, through a new challenge as well.
     org.at(now).create_challenge(&user).unwrap();
     let throttled = org.at(now + 1).validate_challenge(&user, &bad);
-    assert_eq!(throttled, Err(Error::Throttled { retry_after: 29 }));
+    assert_eq!(
+        throttled,
+        Err(Error::Throttled {
+            retry_after: 29,
+            until: now + 30
+        })
+    );
     // Re-enrolling without force keeps the count and the lock.
     let created = org.at(now + 2).enroll(&user, false).unwrap();
     assert!(created.recovery_codes.is_none());
@@ -25,7 +31,13 @@ fn failures_back_off_and_persist_across_challenges_and_reenrollment() {
     let locked = org
         .at(now + 3)
         .validate_enrollment(&user, new_totp.generate(now + 3).as_str());
-    assert_eq!(locked, Err(Error::Throttled { retry_after: 27 }));
+    assert_eq!(
+        locked,
+        Err(Error::Throttled {
+            retry_after: 27,
+            until: now + 30
+        })
+    );
     // After the delay, the next failure doubles it.
     let result = org
         .at(now + 30)
@@ -34,7 +46,10 @@ fn failures_back_off_and_persist_across_challenges_and_reenrollment() {
     assert_eq!(result.failed_attempts, 6);
     assert_eq!(
         org.at(now + 31).validate_enrollment(&user, "000000"),
-        Err(Error::Throttled { retry_after: 59 })
+        Err(Error::Throttled {
+            retry_after: 59,
+            until: now + 90
+        })
     );
     // A right code after the delay proves the new secret, which replaces the old one; the
     // count earned on the factor stays until a success of the active secret.
@@ -67,14 +82,17 @@ fn the_backoff_is_capped_at_an_hour() {
             .validate_challenge(&user, &wrong(totp.generate(now).as_str()))
         {
             Ok(_) => {}
-            Err(Error::Throttled { retry_after }) => now += retry_after,
+            Err(Error::Throttled { retry_after, .. }) => now += retry_after,
             Err(other) => panic!("{other:?}"),
         }
     }
     assert_eq!(org.guard(&user).locked_until, now + 3600);
     assert_eq!(
         org.at(now).validate_challenge(&user, "000000"),
-        Err(Error::Throttled { retry_after: 3600 })
+        Err(Error::Throttled {
+            retry_after: 3600,
+            until: now + 3600
+        })
     );
 }
 
@@ -92,7 +110,10 @@ fn the_free_attempts_follow_the_connection() {
     org.at(now).validate_challenge(&user, &bad).unwrap();
     assert_eq!(
         org.at(now).validate_challenge(&user, &bad),
-        Err(Error::Throttled { retry_after: 30 })
+        Err(Error::Throttled {
+            retry_after: 30,
+            until: now + 30
+        })
     );
 }
 
@@ -109,7 +130,7 @@ fn never_more_than_one_hundred_consecutive_failures() {
             .validate_challenge(&user, &wrong(totp.generate(now).as_str()))
         {
             Ok(result) => failures = result.failed_attempts,
-            Err(Error::Throttled { retry_after }) => now += retry_after,
+            Err(Error::Throttled { retry_after, .. }) => now += retry_after,
             Err(Error::Locked) => break,
             Err(other) => panic!("{other:?}"),
         }

@@ -1,7 +1,9 @@
 //! Recovery codes: single use, one per day, not for enrollments, replaced by force.
 
 use super::{Org, T0, recovery_codes, totp_of};
+use crate::error::Error;
 use crate::guard::RECOVERY_INTERVAL;
+use crate::org::FailureReason;
 
 #[test]
 fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
@@ -17,18 +19,22 @@ fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
         org.factor(&user).reenrollment_required,
         "stored, not only answered"
     );
-    // The same code never again; another one not within 24 hours.
-    assert!(
-        !org.at(now + 90_000)
-            .validate_challenge(&user, &codes[0])
-            .unwrap()
-            .success
+    // The same code never again (a spent code reads as any wrong one); another one not
+    // within 24 hours, and then the answer says so: it stays unused.
+    let spent = org
+        .at(now + 90_000)
+        .validate_challenge(&user, &codes[0])
+        .unwrap();
+    assert_eq!(
+        (spent.success, spent.reason),
+        (false, Some(FailureReason::InvalidCode))
     );
     let early = org
         .at(now + RECOVERY_INTERVAL - 1)
         .validate_challenge(&user, &codes[1])
         .unwrap();
     assert!(!early.success && !early.recovery_code_used);
+    assert_eq!(early.reason, Some(FailureReason::RecoveryCodeRateLimited));
     let later = org
         .at(now + RECOVERY_INTERVAL * 2)
         .validate_challenge(&user, &codes[1])
@@ -99,11 +105,10 @@ fn recovery_codes_do_not_validate_an_enrollment() {
     let org = Org::new();
     let (user, _, created) = org.enrolled();
     let code = recovery_codes(&created).remove(0);
+    let refused = org.at(T0).validate_enrollment(&user, &code);
     assert!(
-        !org.at(T0)
-            .validate_enrollment(&user, &code)
-            .unwrap()
-            .success
+        matches!(refused, Err(Error::Invalid { field: "code", .. })),
+        "{refused:?}"
     );
 }
 

@@ -114,7 +114,10 @@ fn a_pending_secret_cannot_clear_a_lockout_earned_on_the_active_one() {
     assert_eq!(
         org.at(now + 2)
             .validate_enrollment(&user, new.generate(now + 2).as_str()),
-        Err(Error::Throttled { retry_after: 28 })
+        Err(Error::Throttled {
+            retry_after: 28,
+            until: now + 30
+        })
     );
     // Proven after the backoff, the count stays where the active secret left it.
     let proven = org

@@ -59,7 +59,7 @@ impl ControlPlane {
             .await
             .unwrap();
         let token = control
-            .issue_token("communitiz-app", &key.client_id, &key.client_secret)
+            .issue_token(Some("communitiz-app"), &key.client_id, &key.client_secret)
             .await
             .unwrap();
         (key, token)
@@ -120,14 +120,29 @@ fn tokens_reach_one_account_and_environment_and_stop_when_revoked() {
         );
         assert!(
             control
-                .issue_token("communitiz-app", &key.client_id, "wrong")
+                .issue_token(Some("communitiz-app"), &key.client_id, "wrong")
                 .await
                 .is_err()
         );
         control.create_account("other-co").await.unwrap();
         assert!(
             control
-                .issue_token("other-co", &key.client_id, &key.client_secret)
+                .issue_token(Some("other-co"), &key.client_id, &key.client_secret)
+                .await
+                .is_err()
+        );
+        // Without a domain, the key's own account: the same tenant, never another.
+        let undomained = control
+            .issue_token(None, &key.client_id, &key.client_secret)
+            .await
+            .unwrap();
+        assert_eq!(
+            plane.authenticate(&undomained.access_token).await.unwrap(),
+            plane.authenticate(&token.access_token).await.unwrap()
+        );
+        assert!(
+            control
+                .issue_token(None, &key.client_id, "wrong")
                 .await
                 .is_err()
         );
@@ -138,7 +153,7 @@ fn tokens_reach_one_account_and_environment_and_stop_when_revoked() {
         assert!(plane.authenticate(&token.access_token).await.is_err());
         assert_eq!(
             control
-                .issue_token("communitiz-app", &key.client_id, &key.client_secret)
+                .issue_token(Some("communitiz-app"), &key.client_id, &key.client_secret)
                 .await
                 .unwrap_err(),
             Error::InvalidClientCredentials

@@ -97,7 +97,12 @@ fn field(mut schema: Value) -> Value {
             } else {
                 json!(["string", "number"])
             };
-            json!({ "type": types, "description": sentence(&description, more) })
+            let more = if optional {
+                format!("{more} null is the same as absent.")
+            } else {
+                more.to_owned()
+            };
+            json!({ "type": types, "description": sentence(&description, &more) })
         }
         (Some((number, more)), false) => json!({
             "anyOf": [inner, number],

@@ -165,6 +165,11 @@ pub fn document() -> Value {
         "components": {
             "securitySchemes": {
                 "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "client": {
+                    "type": "http",
+                    "scheme": "basic",
+                    "description": "An API key's client id and secret, for POST /oauth/token only (or in its body)."
+                },
                 "operator": {
                     "type": "http",
                     "scheme": "bearer",
@@ -188,8 +193,12 @@ fn operation(operation: Operation, doc: &Doc, registry: &mut Registry) -> Value 
         body.insert("description".into(), json!(doc.description));
     }
     match operation {
-        Operation::OpenApi | Operation::Health | Operation::Token => {
+        Operation::OpenApi | Operation::Health => {
             body.insert("security".into(), json!([]));
+        }
+        // Client credentials in the body, or in HTTP Basic.
+        Operation::Token => {
+            body.insert("security".into(), json!([{}, { "client": [] }]));
         }
         Operation::Operator(_) => {
             body.insert("security".into(), json!([{ "operator": [] }]));

@@ -7,20 +7,23 @@
 use utoipa::ToSchema;
 
 use super::scalars::{
-    AccountDomain, AlgorithmName, Digits, DomainName, EmailAddress, Flag, GrantType, ImportEntry,
-    Issuer, MaxAttempts, OrganizationName, Period, PersonName, PhoneNumber, ResealLimit, Skew,
-    Text,
+    AccountDomain, AlgorithmName, Code, CodeOrRecoveryCode, Digits, DomainName, EmailAddress, Flag,
+    GrantType, ImportEntry, Issuer, MaxAttempts, OrganizationName, Period, PersonName, PhoneNumber,
+    ResealLimit, Skew, Text,
 };
 use totp_domain::model::{Environment, Method};
 
-/// Unknown fields are ignored.
+/// The client credentials go here or in HTTP Basic (RFC 6749, 2.3.1), not both. Unknown fields
+/// are ignored.
 #[derive(ToSchema)]
 pub struct CreateTokenRequest {
     grant_type: GrantType,
-    /// The account's domain.
-    domain: Text,
-    client_id: Text,
-    client_secret: Text,
+    /// The account's domain; when absent, the API key's own account.
+    domain: Option<Text>,
+    /// Required unless sent in HTTP Basic.
+    client_id: Option<Text>,
+    /// Required unless sent in HTTP Basic.
+    client_secret: Option<Text>,
 }
 
 /// Unknown fields are ignored.
@@ -109,23 +112,26 @@ pub struct EnrollRequest {
 /// Unknown fields are ignored.
 #[derive(ToSchema)]
 pub struct ValidateEnrollmentRequest {
-    /// The first code of the pending secret.
-    code: Text,
+    /// The first code of the pending secret: its digits, spaces and hyphens ignored ("123 456").
+    /// Another shape is a 422 naming `code`, not a counted attempt.
+    code: Code,
 }
 
 /// Unknown fields are ignored.
 #[derive(ToSchema)]
 pub struct ValidateChallengeRequest {
-    /// A TOTP code or a recovery code.
-    code: Text,
+    /// A TOTP code (its digits, spaces and hyphens ignored: "123 456") or a recovery code.
+    /// Another shape is a 422 naming `code`, not a counted attempt.
+    code: CodeOrRecoveryCode,
 }
 
 /// Unknown fields are ignored.
 #[derive(ToSchema)]
 pub struct RegenerateRecoveryCodesRequest {
     /// A current code of the user's active factor (for SMS, the code of the user's open
-    /// challenge). A recovery code is not accepted.
-    code: Text,
+    /// challenge), spaces and hyphens ignored. A recovery code is not accepted: it is a 422
+    /// naming `code`, as is any other shape, not a counted attempt.
+    code: Code,
 }
 
 /// Unknown fields are ignored.

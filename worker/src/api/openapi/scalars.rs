@@ -15,7 +15,9 @@ macro_rules! scalar {
             // A stand-in: utoipa's model cannot hold every keyword (`prefixItems`); the
             // document takes the JSON of `declared` instead.
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::default())
+                utoipa::openapi::ObjectBuilder::new()
+                    .description(Some(STAND_IN))
+                    .into()
             }
         }
 
@@ -31,6 +33,13 @@ macro_rules! scalar {
         impl utoipa::ToSchema for $name {}
     };
 }
+
+/// What a scalar's stand-in says; a document that still holds it lost a declared schema.
+pub const STAND_IN: &str = "a scalar missing from scalars::all()";
+
+/// Unicode White_Space, inside a character class.
+const WS_CHARS: &str =
+    r"\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
 
 /// Unicode White_Space, which the server trims around every text value.
 const WS: &str = r"[\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*";
@@ -223,6 +232,28 @@ Text => json!({ "type": "string" })
 }
 
 scalar! {
+/// A code as authenticator apps show it: 6 to 8 digits (as many as the user's secret has; the
+/// wrong number is a 422), spaces and hyphens ignored. As a JSON number, its digits.
+Code => json!({
+    "anyOf": [
+        { "type": "string", "pattern": format!(r"^[{WS_CHARS}-]*(?:[0-9][{WS_CHARS}-]*){{6,8}}$") },
+        { "type": "integer", "minimum": 100_000, "maximum": 99_999_999 }
+    ]
+})
+}
+
+scalar! {
+/// A code as authenticator apps show it (see Code), or a recovery code: 16 letters and digits
+/// 2 to 7, in any case, hyphens and spaces ignored.
+CodeOrRecoveryCode => json!({
+    "anyOf": [
+        { "$ref": "#/components/schemas/Code" },
+        { "type": "string", "pattern": r"^[\t\n\f\r -]*(?:[A-Za-z2-7][\t\n\f\r -]*){16}$" }
+    ]
+})
+}
+
+scalar! {
 /// The only grant this server issues.
 GrantType => json!({ "type": "string", "enum": ["client_credentials"] })
 }
@@ -270,6 +301,8 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         ("MaxAttempts", MaxAttempts::declared()),
         ("ResealLimit", ResealLimit::declared()),
         ("Text", Text::declared()),
+        ("Code", Code::declared()),
+        ("CodeOrRecoveryCode", CodeOrRecoveryCode::declared()),
         ("GrantType", GrantType::declared()),
         ("ImportEntry", ImportEntry::declared()),
     ]

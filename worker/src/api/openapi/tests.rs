@@ -68,3 +68,16 @@ fn answers_hold_exactly_their_fields_and_requests_ignore_unknown_ones() {
         );
     }
 }
+
+#[test]
+fn every_scalar_in_use_has_its_declared_schema() {
+    let document = document().to_string();
+    assert!(
+        !document.contains(super::scalars::STAND_IN),
+        "a scalar type is used but missing from scalars::all()"
+    );
+    assert!(
+        document.contains("#/components/schemas/Code\""),
+        "the scan sees the scalars"
+    );
+}
