@@ -19,7 +19,9 @@ esac
 
 # The upload's size budget, enforced where it is built (as otp-web's is in `make web`). The test
 # build carries test hooks and is never uploaded: its size is printed only.
-budget=358400
+# 368 KiB: 350 KiB until the Worker embedded its generated OpenAPI documents and the status read
+# (2026-12-05); raised by 18 KiB rather than cutting the documents' descriptions.
+budget=376832
 wasm="$root/worker/$out/index_bg.wasm"
 size=$(gzip -9c "$wasm" | wc -c)
 printf 'worker wasm (%s): %s bytes, %s bytes gzip -9 (budget %s)\n' "$out" "$(stat -c %s "$wasm")" "$size" "$budget"

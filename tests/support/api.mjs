@@ -1,5 +1,5 @@
 // A client for the API under test: JSON by default, or the bodies the guide's curls send.
-import { conformanceProblems } from "./conformance.mjs";
+import { conformanceProblems, servedDocument } from "./conformance.mjs";
 import { startWorker } from "./worker.mjs";
 import { testSecrets } from "./secrets.mjs";
 import { codeAtStep, currentStep } from "./totp.mjs";
@@ -136,7 +136,7 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
     async dispose() {
       let problems = [];
       if (api.log.length > 0) {
-        const doc = JSON.parse(await (await worker.fetch("/openapi.json")).text());
+        const doc = await servedDocument(worker.fetch);
         problems = conformanceProblems(doc, api.log);
       }
       globalThis.fetch = globalFetch;

@@ -10,6 +10,18 @@ import Ajv2020 from "ajv/dist/2020.js";
 /** The test build's hooks (worker/src/contract.rs, the alarm route): not the API's. */
 const TEST_HOOKS = [/^\/test\/canary\//, /^\/storage-contract$/, /^\/admin\/organizations\/[^/]+\/alarm$/];
 
+/** The served documents (the integrators' and the operator's) as one: every route the Worker serves. */
+export async function servedDocument(fetch) {
+  const [integrators, operators] = await Promise.all(
+    ["/openapi.json", "/openapi-admin.json"].map(async (path) => JSON.parse(await (await fetch(path)).text())),
+  );
+  const merged = { ...integrators, paths: { ...integrators.paths, ...operators.paths }, components: {} };
+  for (const doc of [integrators, operators]) {
+    for (const [kind, entries] of Object.entries(doc.components)) merged.components[kind] = { ...merged.components[kind], ...entries };
+  }
+  return merged;
+}
+
 /** The documented operation of `method` and `path` (query string ignored), if any. */
 export function operationFor(doc, method, path) {
   const bare = path.split("?")[0];

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startApi } from "../support/api.mjs";
-import { conformanceProblems } from "../support/conformance.mjs";
+import { conformanceProblems, servedDocument } from "../support/conformance.mjs";
 import { workerdPids } from "../support/worker.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
@@ -27,7 +27,7 @@ test("acknowledged writes survive a kill -9 in the middle of a burst", async () 
   const ours = workerdPids().filter((pid) => !before.has(pid));
   assert.ok(ours.length > 0, "no workerd process of this test found");
 
-  const doc = JSON.parse(await (await api.worker.fetch("/openapi.json")).text());
+  const doc = await servedDocument(api.worker.fetch);
 
   // A burst: users created and enrolled, and wrong codes counted, while the runtime dies. A
   // request either gets the answer it should or is cut off by the kill (a network error); any

@@ -83,3 +83,24 @@ test("a 429 says when to retry in its body as in Retry-After", async () => {
   const now = Math.floor(Date.now() / 1000);
   assert.ok(Math.abs(refused.body.locked_until - (now + refused.body.retry_after)) <= 2, JSON.stringify(refused.body));
 });
+
+test("a user's enrollment reads as none, pending or active; a mistyped id is a 404, not \"not enrolled\"", async () => {
+  const user = (await api.call("POST", `/api/v2/org/${org}/users`, { json: { profile: { email: "status@integrator.test" } } })).body.id;
+  const status = async () => (await api.call("GET", `/api/v2/org/${org}/totp-enrollment/${user}`)).body;
+  assert.deepEqual(
+    await status(),
+    { user_id: user, status: "none", created_at: null, last_used_at: null, reenrollment_pending: false, reenrollment_required: false, recovery_codes_remaining: 0, failed_attempts: 0, locked_until: null, locked: false },
+  );
+  const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
+  const pending = await status();
+  assert.deepEqual([pending.status, pending.method, pending.last_used_at], ["pending", "totp_app", null]);
+  assert.ok(Math.abs(pending.created_at - Date.now() / 1000) < 60, JSON.stringify(pending));
+  assert.ok(!JSON.stringify(pending).includes(enrollment.secret), "never the secret");
+  const step = currentStep();
+  await api.call("PUT", `/api/v2/org/${org}/totp-enrollment/validation/${user}`, { json: { code: codeAtStep(enrollment.secret, step) } });
+  const active = await status();
+  assert.deepEqual([active.status, active.recovery_codes_remaining], ["active", 5]);
+  assert.ok(active.last_used_at >= pending.created_at);
+  const mistyped = await api.call("GET", `/api/v2/org/${org}/totp-enrollment/${user}x`);
+  assert.deepEqual([mistyped.status, mistyped.body.code], [404, "user_not_found"]);
+});

@@ -3,14 +3,14 @@
 // against it when the suite's API is disposed (tests/support/conformance.mjs).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { conformanceProblems, operationFor } from "../support/conformance.mjs";
+import { conformanceProblems, operationFor, servedDocument } from "../support/conformance.mjs";
 import { startApi } from "../support/api.mjs";
 import { codeAtStep, currentStep } from "../support/totp.mjs";
 
 let api, doc;
 before(async () => {
   api = await startApi();
-  doc = (await api.call("GET", "/openapi.json")).body;
+  doc = await servedDocument(api.worker.fetch);
 });
 after(() => api?.dispose());
 
@@ -37,6 +37,8 @@ async function exerciseEveryOperation() {
   await expect(api.call("GET", `/api/v2/org/${org}/users`), 200);
   await expect(api.call("GET", `/api/v2/org/${org}/users/${user}`), 200);
   await expect(api.call("GET", `/api/v2/org/${org}/totp-connection`), 200);
+  await expect(api.call("GET", `/api/v2/org/${org}/totp-enrollment/${user}`), 200);
+  await expect(api.call("GET", `/api/v2/org/${org}/totp-enrollment/no-such-user`), 404);
   await expect(api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } }), 409);
   await expect(api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 2 } }), 200);
   const { secret } = await expect(api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user, force_enroll: false } }), 201);
@@ -70,8 +72,13 @@ async function exerciseEveryOperation() {
   await expect(api.operator("POST", "/admin/reseal", { json: { limit: 0 } }), 422);
 }
 
-test("the document is OpenAPI 3.1", () => {
+test("the documents are OpenAPI 3.1; the operator's routes are in a document of their own", async () => {
   assert.equal(doc.openapi, "3.1.0");
+  const integrators = (await api.call("GET", "/openapi.json", { token: null })).body;
+  const operators = (await api.call("GET", "/openapi-admin.json", { token: null })).body;
+  assert.ok(Object.keys(integrators.paths).every((path) => !path.startsWith("/admin")), "no operator route for integrators");
+  assert.ok(Object.keys(operators.paths).some((path) => path.startsWith("/admin")));
+  assert.deepEqual(integrators.servers, [{ url: "/" }], "relative: wherever the Worker is deployed");
 });
 
 test("every operation is exercised, answers as expected, and matches the document", async () => {
@@ -83,7 +90,7 @@ test("every operation is exercised, answers as expected, and matches the documen
     return found && `${method.toLowerCase()} ${found.template}`;
   }));
   const documented = Object.entries(doc.paths).flatMap(([template, ops]) => Object.keys(ops).map((m) => `${m} ${template}`));
-  const missing = documented.filter((operation) => !seen.has(operation) && operation !== "get /openapi.json");
+  const missing = documented.filter((operation) => !["get /openapi.json", "get /openapi-admin.json"].includes(operation) && !seen.has(operation));
   assert.deepEqual(missing, []);
 });
 

@@ -69,11 +69,16 @@ pub struct Factor {
     pub pending: Option<Enrollment>,
     /// A recovery code was used: the user should enroll again.
     pub reenrollment_required: bool,
+    /// When the factor's secret was enrolled or imported (a re-enrollment's once proven);
+    /// `None` for factors enrolled before schema version 7.
+    pub enrolled_at: Option<u64>,
+    /// When a code of the factor, or a recovery code, was last accepted.
+    pub last_used_at: Option<u64>,
 }
 
 impl Factor {
-    /// A first enrollment of `user_id`: pending.
-    pub fn new(user_id: &str, enrollment: Enrollment) -> Self {
+    /// A first enrollment of `user_id` at `now`: pending.
+    pub fn new(user_id: &str, enrollment: Enrollment, now: u64) -> Self {
         Self {
             user_id: user_id.to_owned(),
             generation: 1,
@@ -81,6 +86,8 @@ impl Factor {
             enrollment,
             pending: None,
             reenrollment_required: false,
+            enrolled_at: Some(now),
+            last_used_at: None,
         }
     }
 
@@ -88,7 +95,7 @@ impl Factor {
     /// keeps its secret and gets the new one as pending beside it, replaced only when a first
     /// code proves it ([`Factor::promote`]); a factor never validated gets the new secret in
     /// place. `force` replaces the secret at once.
-    pub fn reenroll(&mut self, enrollment: Enrollment, force: bool) {
+    pub fn reenroll(&mut self, enrollment: Enrollment, force: bool, now: u64) {
         self.generation = self.generation.saturating_add(1);
         match (force, self.status) {
             (false, FactorStatus::Active) => self.pending = Some(enrollment),
@@ -97,6 +104,8 @@ impl Factor {
                 self.enrollment = enrollment;
                 self.pending = None;
                 self.reenrollment_required = false;
+                self.enrolled_at = Some(now);
+                self.last_used_at = None;
             }
         }
     }
@@ -109,12 +118,13 @@ impl Factor {
 
     /// A pending secret's first code was accepted: it replaces the active one, which stops
     /// working. `false` when nothing is pending.
-    pub fn promote(&mut self) -> bool {
+    pub fn promote(&mut self, now: u64) -> bool {
         let Some(pending) = self.pending.take() else {
             return false;
         };
         self.enrollment = pending;
         self.reenrollment_required = false;
+        self.enrolled_at = Some(now);
         true
     }
 

@@ -47,6 +47,7 @@ mod doc {
         pub fn doc(self) -> Doc {
             match self {
                 Self::CreateOrganization => Doc {
+                    tag: "Organizations",
                     summary: "Create an organization",
                     description: "",
                     request: Some(Body {
@@ -61,6 +62,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 409, 422],
                 },
                 Self::Organizations => Doc {
+                    tag: "Organizations",
                     summary: "List organizations",
                     description: "",
                     request: None,
@@ -72,6 +74,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 422],
                 },
                 Self::Organization => Doc {
+                    tag: "Organizations",
                     summary: "Get an organization",
                     description: "",
                     request: None,

@@ -45,8 +45,11 @@ macro_rules! operations {
 /// An operation of the API, by who may call it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
-    /// The OpenAPI document: static, served before anything is configured.
+    /// The OpenAPI document of the integrators' API: static, served before anything is
+    /// configured.
     OpenApi,
+    /// The OpenAPI document of the operator's routes, a document of its own.
+    OperatorOpenApi,
     /// Liveness: reaches neither D1 nor an object, so it costs no shared resource.
     Health,
     /// Rate-limited per client address and per client id before D1 is read.
@@ -103,6 +106,7 @@ operations! {
         UpdateConnection,
         Enroll,
         ValidateEnrollment,
+        EnrollmentStatus,
         DeleteEnrollment,
         RegenerateRecoveryCodes,
         ImportFactors,
@@ -165,7 +169,12 @@ pub type Command = fn(&Params<'_>, &Input) -> Result<OrgCommand>;
 impl Operation {
     /// Every operation, in the order of the OpenAPI document.
     pub fn all() -> impl Iterator<Item = Self> {
-        let top = [Self::Health, Self::OpenApi, Self::Token];
+        let top = [
+            Self::Health,
+            Self::OpenApi,
+            Self::OperatorOpenApi,
+            Self::Token,
+        ];
         let operator = OperatorOp::ALL.iter().copied().map(Self::Operator);
         let directory = DirectoryOp::ALL.iter().copied().map(Self::Directory);
         let org = OrgOp::ALL.iter().copied().map(Self::Org);
@@ -183,6 +192,7 @@ impl Operation {
         };
         match self {
             Self::OpenApi => worker(Method::Get, "/openapi.json", "openapi"),
+            Self::OperatorOpenApi => worker(Method::Get, "/openapi-admin.json", "openapiAdmin"),
             Self::Health => worker(Method::Get, "/health", "health"),
             Self::Token => worker(Method::Post, "/oauth/token", "createToken"),
             Self::Operator(op) => op.spec(),
@@ -210,6 +220,7 @@ mod doc {
         pub fn doc(self) -> Doc {
             match self {
                 Self::Health => Doc {
+                    tag: "Service",
                     summary: "Check that the Worker is up",
                     description: "Liveness: the Worker answers. Reaches neither D1 nor an object (the operator's GET /admin/health checks both).",
                     request: None,
@@ -221,6 +232,7 @@ mod doc {
                     errors: &[],
                 },
                 Self::OpenApi => Doc {
+                    tag: "Service",
                     summary: "This OpenAPI document",
                     description: "",
                     request: None,
@@ -231,7 +243,20 @@ mod doc {
                     },
                     errors: &[],
                 },
+                Self::OperatorOpenApi => Doc {
+                    tag: "Service",
+                    summary: "The operator's OpenAPI document",
+                    description: "",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "This document",
+                        schema: Some(any_object),
+                    },
+                    errors: &[],
+                },
                 Self::Token => Doc {
+                    tag: "Tokens",
                     summary: "Issue a bearer token for client credentials",
                     description: "",
                     request: Some(Body {

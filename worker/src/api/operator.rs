@@ -66,6 +66,7 @@ mod doc {
         pub fn doc(self) -> Doc {
             match self {
                 Self::CreateAccount => Doc {
+                    tag: "Operator",
                     summary: "Create an account",
                     description: "",
                     request: Some(Body {
@@ -80,6 +81,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 409, 422],
                 },
                 Self::Account => Doc {
+                    tag: "Operator",
                     summary: "Get an account",
                     description: "",
                     request: None,
@@ -91,6 +93,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404],
                 },
                 Self::CreateApiKey => Doc {
+                    tag: "Operator",
                     summary: "Create an API key for an account's environment",
                     description: "",
                     request: Some(Body {
@@ -105,6 +108,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404, 422],
                 },
                 Self::ApiKeys => Doc {
+                    tag: "Operator",
                     summary: "List an account's API keys",
                     description: "",
                     request: None,
@@ -116,6 +120,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404],
                 },
                 Self::RevokeApiKey => Doc {
+                    tag: "Operator",
                     summary: "Revoke an API key",
                     description: "",
                     request: None,
@@ -127,6 +132,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404],
                 },
                 Self::Reseal => Doc {
+                    tag: "Operator",
                     summary: "Re-seal secrets under the current key",
                     description: "After adding a new first key to SECRET_SEALING_KEYS, moves up to `limit` TOTP secrets sealed under older keys to it, walking every organization's object through the directory.",
                     request: Some(Body {
@@ -141,6 +147,7 @@ mod doc {
                     errors: &[400, 401, 403, 413, 415, 422],
                 },
                 Self::Export => Doc {
+                    tag: "Operator",
                     summary: "Export an organization's data",
                     description: "Everything one organization's object holds, table by table, as stored: TOTP secrets stay sealed and recovery codes stay hashed.",
                     request: None,
@@ -152,6 +159,7 @@ mod doc {
                     errors: &[400, 401, 403, 404, 413, 415],
                 },
                 Self::DeepHealth => Doc {
+                    tag: "Operator",
                     summary: "Check D1 and the object plane",
                     description: "Operator: one D1 query and one round trip to an organization object (a fixed one that holds no data).",
                     request: None,
@@ -163,6 +171,7 @@ mod doc {
                     errors: &[401, 403],
                 },
                 Self::ObjectHealth => Doc {
+                    tag: "Operator",
                     summary: "Check the object plane",
                     description: "Operator: one round trip to an organization object (a fixed one that holds no data) and nothing else: the cost of the hop.",
                     request: None,
@@ -175,6 +184,7 @@ mod doc {
                 },
                 #[cfg(feature = "test-clock")]
                 Self::FireAlarm => Doc {
+                    tag: "Operator",
                     summary: "Run an organization object's alarm at the test's time (test builds only)",
                     description: "",
                     request: None,

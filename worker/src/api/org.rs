@@ -127,6 +127,17 @@ impl OrgOp {
                     })
                 },
             ),
+            Self::EnrollmentStatus => org(
+                Get,
+                org_path!("/totp-enrollment/{user_id}"),
+                "getTotpEnrollment",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::EnrollmentStatus {
+                        user_id: path.owned("user_id")?,
+                    })
+                },
+            ),
             Self::DeleteEnrollment => org(
                 Delete,
                 org_path!("/totp-enrollment/{user_id}"),
@@ -249,8 +260,8 @@ fn profile(input: &Input) -> Result<NewUser> {
 #[cfg(test)]
 mod doc {
     use totp_domain::org::{
-        ChallengeCreated, EnrollmentCreated, ImportReport, RecoveryCodesRegenerated,
-        ValidationResult,
+        ChallengeCreated, EnrollmentCreated, EnrollmentStatus, ImportReport,
+        RecoveryCodesRegenerated, ValidationResult,
     };
 
     use crate::api::OrgOp;
@@ -261,6 +272,7 @@ mod doc {
         pub fn doc(self) -> Doc {
             match self {
                 Self::CreateUser => Doc {
+                    tag: "Users",
                     summary: "Create a user",
                     description: "",
                     request: Some(Body {
@@ -275,6 +287,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 422],
                 },
                 Self::Users => Doc {
+                    tag: "Users",
                     summary: "List users",
                     description: "",
                     request: None,
@@ -286,6 +299,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 422],
                 },
                 Self::User => Doc {
+                    tag: "Users",
                     summary: "Get a user",
                     description: "By id or by email.",
                     request: None,
@@ -297,6 +311,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404],
                 },
                 Self::UpdateUser => Doc {
+                    tag: "Users",
                     summary: "Change a user's profile",
                     description: "Changes a user's profile; every field is checked before anything is written (422 naming the field). Audited with the names of the fields changed, never their values.",
                     request: Some(Body {
@@ -311,6 +326,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 422],
                 },
                 Self::DeleteUser => Doc {
+                    tag: "Users",
                     summary: "Delete a user",
                     description: "Deletes the user with their factor (active and pending), recovery codes and challenges. The audit trail keeps one event naming the user by id only. Personal fields were only ever stored sealed, so nothing of the user remains readable in the object's storage files. The same email can be created again and gets a new id.",
                     request: None,
@@ -322,6 +338,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404],
                 },
                 Self::Connection => Doc {
+                    tag: "TOTP connection",
                     summary: "Get the organization's TOTP connection",
                     description: "",
                     request: None,
@@ -333,6 +350,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404],
                 },
                 Self::UpdateConnection => Doc {
+                    tag: "TOTP connection",
                     summary: "Change the organization's TOTP connection",
                     description: "",
                     request: Some(Body {
@@ -347,6 +365,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 422],
                 },
                 Self::Enroll => Doc {
+                    tag: "Enrollment",
                     summary: "Enroll a user in TOTP",
                     description: "Enrolls a user. A first enrollment creates a pending factor. A re-enrollment of a validated user without force_enroll creates a pending secret beside the active one: the active secret and its recovery codes keep answering challenges until the new secret is validated, which replaces it. force_enroll replaces the factor at once, issues new recovery codes and clears failures and lockout.",
                     request: Some(Body {
@@ -361,6 +380,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404, 409, 422],
                 },
                 Self::ValidateEnrollment => Doc {
+                    tag: "Enrollment",
                     summary: "Validate an enrollment with its first code",
                     description: "Validates the pending secret (a first enrollment or a re-enrollment) with its first code; a re-enrollment's secret then replaces the active one. Counted like any attempt; 409 when nothing is pending. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
@@ -374,7 +394,20 @@ mod doc {
                     },
                     errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
                 },
+                Self::EnrollmentStatus => Doc {
+                    tag: "Enrollment",
+                    summary: "Get a user's enrollment",
+                    description: "Whether the user has a factor (none, pending, active), when it was enrolled and last used, the recovery codes left, and whether attempts are refused: what a login branches on. A user id or email that names no one is a 404 (user_not_found), never \"not enrolled\". Never the secret.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The user's enrollment",
+                        schema: Some(schema::<EnrollmentStatus>),
+                    },
+                    errors: &[400, 401, 404, 413, 415],
+                },
                 Self::DeleteEnrollment => Doc {
+                    tag: "Enrollment",
                     summary: "Remove a user's factor",
                     description: "Removes the user's factor (active and pending), recovery codes and open challenges: the support path to turn MFA off for one user. Audited. The next enrollment is a first one.",
                     request: None,
@@ -386,6 +419,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404],
                 },
                 Self::RegenerateRecoveryCodes => Doc {
+                    tag: "Recovery codes",
                     summary: "Replace a user's recovery codes",
                     description: "Replaces the user's recovery codes with five new ones if code is a current code of the active factor. The code goes through the same attempt path as a challenge: counted, single use, lockout applies. The old codes stop working at once. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
@@ -400,6 +434,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
                 },
                 Self::ImportFactors => Doc {
+                    tag: "Enrollment",
                     summary: "Import existing TOTP factors",
                     description: "Imports existing TOTP factors (from another provider or your own database) so users need not enroll again. Each entry becomes the user's active factor, sealed like any secret, in its own transaction, and is reported on its own: a bad entry leaves the others imported. A user who has a factor (pending or active) is left unchanged unless `replace` is set. An import changes the secret only: the user's failure count, lockout, last accepted time step and recovery allowance stay, so a code accepted before is refused after the same secret is imported again. No active connection is needed, so factors can be brought in before the connection is switched on. Secrets under 80 bits refuse the whole request (422); under 128 bits the entry is marked `weak_secret`. Up to 500 entries and 256 KiB per request. Audited per entry.",
                     request: Some(Body {
@@ -414,6 +449,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 422],
                 },
                 Self::CreateChallenge => Doc {
+                    tag: "Challenges",
                     summary: "Open a challenge",
                     description: "Opens a challenge for the user's active factor, superseding the open one. SMS method: the answer holds a random code of this challenge's own to send.",
                     request: None,
@@ -425,6 +461,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 404, 409, 422],
                 },
                 Self::ValidateChallenge => Doc {
+                    tag: "Challenges",
                     summary: "Validate a code or a recovery code",
                     description: "An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
@@ -439,6 +476,7 @@ mod doc {
                     errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
                 },
                 Self::AuditEvents => Doc {
+                    tag: "Audit",
                     summary: "List audit events",
                     description: "",
                     request: None,

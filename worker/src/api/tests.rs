@@ -29,6 +29,7 @@ fn every_operation_of_the_document_is_routed_to_its_name() {
     let table = [
         (Get, "/health", "health"),
         (Get, "/openapi.json", "openapi"),
+        (Get, "/openapi-admin.json", "openapiAdmin"),
         (Post, "/oauth/token", "createToken"),
         (Post, "/admin/accounts", "createAccount"),
         (Get, "/admin/accounts/acme", "getAccount"),
@@ -58,6 +59,11 @@ fn every_operation_of_the_document_is_routed_to_its_name() {
             Put,
             "/api/v2/org/acme/totp-enrollment/validation/u1",
             "validateEnrollment",
+        ),
+        (
+            Get,
+            "/api/v2/org/acme/totp-enrollment/u1",
+            "getTotpEnrollment",
         ),
         (
             Delete,
@@ -153,6 +159,10 @@ fn unknown_paths_and_methods_route_nowhere_and_say_what_is_allowed() {
     assert_eq!(
         allowed_methods(&segments("/api/v2/org/acme/totp-connection")),
         ["GET", "PUT"]
+    );
+    assert_eq!(
+        allowed_methods(&segments("/api/v2/org/acme/totp-enrollment/u1")),
+        ["GET", "DELETE"]
     );
     assert!(allowed_methods(&segments("/nope")).is_empty());
 }

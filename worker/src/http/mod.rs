@@ -25,6 +25,9 @@ use call::Call;
 /// indentation (build.rs); tests check real responses against it.
 const OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
 
+/// The operator's routes, in a document of their own (`worker/openapi-admin.json`).
+const OPERATOR_OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi-admin.json"));
+
 /// Results of the HTTP ring.
 type Result<T> = std::result::Result<T, HttpError>;
 
@@ -63,10 +66,14 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         } else {
             HttpError::MethodNotAllowed(allowed)
         };
-        return problem::respond(&failure, &request_id, oauth);
+        return with_request_id(problem::respond(&failure, &request_id, oauth)?, &request_id);
     };
-    if operation == Operation::OpenApi {
-        return respond::raw_json(OPENAPI);
+    match operation {
+        Operation::OpenApi => return with_request_id(respond::raw_json(OPENAPI)?, &request_id),
+        Operation::OperatorOpenApi => {
+            return with_request_id(respond::raw_json(OPERATOR_OPENAPI)?, &request_id);
+        }
+        _ => {}
     }
     control::configure(&env);
     let d1 = D1::new(&env);
@@ -89,7 +96,15 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         response.status_code(),
         d1.queries(),
     );
-    Ok(response)
+    with_request_id(response, &request_id)
+}
+
+/// Every answer names its request, as its log line does, for a client to quote to support. An
+/// object's answer has immutable headers: they are copied.
+fn with_request_id(response: Response, request_id: &str) -> worker::Result<Response> {
+    let headers = response.headers().clone();
+    headers.set("x-request-id", request_id)?;
+    Ok(response.with_headers(headers))
 }
 
 /// Serves `operation`. Credentials are checked before a byte of the body is read.
@@ -101,6 +116,9 @@ async fn serve(
 ) -> Result<Response> {
     match operation {
         Operation::OpenApi => respond::raw_json(OPENAPI).map_err(HttpError::internal),
+        Operation::OperatorOpenApi => {
+            respond::raw_json(OPERATOR_OPENAPI).map_err(HttpError::internal)
+        }
         Operation::Health => call::ok(crate::wire::answers::Health::OK),
         Operation::Token => token::serve(call, request).await,
         Operation::Operator(op) => operator::serve(call, op, params, request).await,

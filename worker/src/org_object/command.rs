@@ -46,6 +46,7 @@ pub enum OrgCommand {
     UpdateConnection { update: ConnectionUpdate },
     Enroll { user_id: String, force: bool },
     ValidateEnrollment { user_id: String, code: String },
+    EnrollmentStatus { user_id: String },
     DeleteEnrollment { user_id: String },
     RegenerateRecoveryCodes { user_id: String, code: String },
     ImportFactors { request: ImportRequest },
@@ -91,6 +92,7 @@ pub fn run(
             api.delete_user(&id)?;
             (204, Value::Null)
         }
+        OrgCommand::EnrollmentStatus { user_id } => (200, body(api.enrollment_status(&user_id)?)?),
         OrgCommand::DeleteEnrollment { user_id } => {
             api.delete_enrollment(&user_id)?;
             (204, Value::Null)

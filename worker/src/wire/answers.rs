@@ -45,6 +45,7 @@ pub struct List<T> {
 pub struct AccountBody {
     pub id: String,
     pub domain: String,
+    /// Unix seconds.
     pub created_at: u64,
 }
 
@@ -65,7 +66,9 @@ impl From<Account> for AccountBody {
 pub struct ApiKeyBody {
     pub client_id: String,
     pub environment: Environment,
+    /// Unix seconds.
     pub created_at: u64,
+    /// Unix seconds; null while the key is live.
     #[cfg_attr(test, schema(required = true))]
     pub revoked_at: Option<u64>,
 }
@@ -123,6 +126,7 @@ pub struct OrganizationBody {
     pub name: String,
     pub email_domains: Vec<String>,
     pub environment: Environment,
+    /// Unix seconds.
     pub created_at: u64,
 }
 
@@ -147,6 +151,7 @@ pub struct UserBody<'a> {
     pub id: String,
     pub organization_domain: &'a str,
     pub profile: ProfileBody,
+    /// Unix seconds.
     pub created_at: u64,
 }
 
@@ -204,6 +209,7 @@ pub struct ConnectionBody {
     pub issuer: String,
     #[cfg_attr(test, schema(minimum = 1, maximum = 20))]
     pub max_attempts: u32,
+    /// Unix seconds.
     pub updated_at: u64,
 }
 
@@ -228,6 +234,7 @@ impl From<Connection> for ConnectionBody {
 #[cfg_attr(test, derive(utoipa::ToSchema))]
 #[cfg_attr(test, schema(as = AuditEvent))]
 pub struct AuditEventBody {
+    /// Unix seconds.
     pub at: u64,
     pub event: String,
     #[cfg_attr(test, schema(required = true))]

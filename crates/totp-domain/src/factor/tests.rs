@@ -13,7 +13,7 @@ fn enrollment(byte: u8) -> Enrollment {
 }
 
 fn factor() -> Factor {
-    Factor::new("u", enrollment(1))
+    Factor::new("u", enrollment(1), 100)
 }
 
 #[test]
@@ -26,13 +26,15 @@ fn a_new_factor_is_pending() {
         (None, false)
     );
     assert_eq!(factor.enrolling(), &enrollment(1));
+    assert_eq!((factor.enrolled_at, factor.last_used_at), (Some(100), None));
 }
 
 #[test]
 fn a_pending_factor_is_replaced_in_place() {
     let mut factor = factor();
-    factor.reenroll(enrollment(2), false);
+    factor.reenroll(enrollment(2), false, 200);
     assert_eq!(factor.generation, 2);
+    assert_eq!(factor.enrolled_at, Some(200), "the new secret's time");
     assert_eq!(factor.status, FactorStatus::Pending);
     assert_eq!(factor.enrollment, enrollment(2));
     assert_eq!(factor.pending, None, "a factor never validated is replaced");
@@ -43,8 +45,14 @@ fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
     let mut factor = factor();
     factor.activate();
     factor.reenrollment_required = true;
-    factor.reenroll(enrollment(2), false);
-    factor.reenroll(enrollment(3), false);
+    factor.last_used_at = Some(150);
+    factor.reenroll(enrollment(2), false, 200);
+    factor.reenroll(enrollment(3), false, 300);
+    assert_eq!(
+        (factor.enrolled_at, factor.last_used_at),
+        (Some(100), Some(150)),
+        "the active secret's, until the pending one is proven"
+    );
     assert_eq!(
         (factor.status, &factor.enrollment),
         (FactorStatus::Active, &enrollment(1))
@@ -59,14 +67,16 @@ fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
         factor.reenrollment_required,
         "until the new secret is proven"
     );
-    assert!(factor.promote());
+    assert!(factor.promote(400));
     assert_eq!(
         (&factor.enrollment, factor.pending.as_ref()),
         (&enrollment(3), None)
     );
+    assert_eq!(factor.enrolled_at, Some(400));
     assert_eq!(factor.status, FactorStatus::Active);
     assert!(!factor.reenrollment_required);
-    assert!(!factor.promote(), "nothing pending");
+    assert!(!factor.promote(500), "nothing pending");
+    assert_eq!(factor.enrolled_at, Some(400));
     assert_eq!(factor.enrolling(), &enrollment(3));
 }
 
@@ -75,8 +85,10 @@ fn a_forced_enrollment_drops_the_pending_secret_and_replaces_at_once() {
     let mut factor = factor();
     factor.activate();
     factor.reenrollment_required = true;
-    factor.reenroll(enrollment(2), false);
-    factor.reenroll(enrollment(3), true);
+    factor.last_used_at = Some(150);
+    factor.reenroll(enrollment(2), false, 200);
+    factor.reenroll(enrollment(3), true, 300);
+    assert_eq!((factor.enrolled_at, factor.last_used_at), (Some(300), None));
     assert_eq!(
         (factor.status, &factor.enrollment, factor.pending.as_ref()),
         (FactorStatus::Pending, &enrollment(3), None)

@@ -150,7 +150,7 @@ impl<S: Sql> OrgService<'_, S> {
                         // Failures earned on this user stay: only a success of the active
                         // secret or a forced enrollment clears them.
                         guard.restore(before);
-                        factor.promote();
+                        factor.promote(self.now);
                     } else if fresh {
                         factor.activate();
                     } else {
@@ -194,6 +194,7 @@ impl<S: Sql> OrgService<'_, S> {
         }
         writes.insert(0, store::save_guard(&user_id, &guard));
         if accepted {
+            factor.last_used_at = Some(self.now);
             // The factor changes only when a code is accepted; a refused one is the guard's.
             writes.insert(1, store::save_factor(&factor));
             writes.extend(on_success);

@@ -28,8 +28,8 @@ pub struct ChallengeCreated {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub code: Option<String>,
-    /// The last second its code is accepted: for SMS, this challenge's code (while it is the
-    /// user's open one); for an app, the current code.
+    /// The last second (Unix seconds) its code is accepted: for SMS, this challenge's code
+    /// (while it is the user's open one); for an app, the current code.
     pub expires_at: u64,
     /// The user's unused recovery codes.
     pub recovery_codes_remaining: u32,

@@ -41,7 +41,7 @@ pub struct EnrollmentCreated {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub code: Option<String>,
-    /// SMS method: the last second the code is accepted (5 minutes).
+    /// SMS method: the last second (Unix seconds) the code is accepted (5 minutes).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub expires_at: Option<u64>,
@@ -74,9 +74,9 @@ impl<S: Sql> OrgService<'_, S> {
         let existing = store::factor(self.sql, &user.id)?;
         let first = existing.is_none();
         let factor = match existing {
-            None => Factor::new(&user.id, enrollment),
+            None => Factor::new(&user.id, enrollment, self.now),
             Some(mut factor) => {
-                factor.reenroll(enrollment, force);
+                factor.reenroll(enrollment, force, self.now);
                 factor
             }
         };

@@ -191,6 +191,7 @@ impl<S: Sql> OrgService<'_, S> {
                 digits: parsed.digits(),
                 period: parsed.period(),
             },
+            self.now,
         );
         factor.status = FactorStatus::Active;
         factor.generation = existing

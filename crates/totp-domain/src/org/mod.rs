@@ -15,6 +15,7 @@ mod operate;
 mod recovery_codes;
 pub mod schema;
 mod sms;
+mod status;
 pub mod store;
 mod users;
 
@@ -27,6 +28,7 @@ pub use import::{ImportEntry, ImportReport, ImportRequest, ImportResult, MAX_IMP
 pub use operate::{Export, ResealReport};
 pub use recovery_codes::{RECOVERY_CODES, RecoveryCodesRegenerated};
 pub use sms::SMS_CODE_LIFETIME;
+pub use status::{EnrollmentState, EnrollmentStatus};
 pub use store::AnswerKind;
 pub use users::{NewUser, UserUpdate};
 

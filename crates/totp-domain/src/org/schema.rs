@@ -165,6 +165,12 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE users ADD COLUMN email_key_id TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX users_by_email_key_id ON users (email_key_id)",
     ],
+    // 7: when a factor's secret was enrolled (NULL for factors enrolled before: unknown) and
+    // when a code of it last succeeded, for the enrollment's status.
+    &[
+        "ALTER TABLE factors ADD COLUMN enrolled_at INTEGER",
+        "ALTER TABLE factors ADD COLUMN last_used_at INTEGER",
+    ],
 ];
 
 /// The version this build writes.

@@ -18,6 +18,7 @@ mod reenrollment;
 mod security_state;
 mod sms;
 mod sqlite;
+mod status;
 mod tenants;
 
 use otp_core::{OtpauthUri, Totp};

@@ -5,8 +5,20 @@ use serde_json::{Value, json};
 
 use crate::api::{Operation, OrgOp};
 
-/// The shared responses, by name.
+/// The shared responses, by name, each with the request's id.
 pub fn responses() -> Value {
+    let mut responses = shared();
+    for response in responses
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|map| map.values_mut())
+    {
+        response["headers"]["X-Request-Id"] = super::request_id_header();
+    }
+    responses
+}
+
+fn shared() -> Value {
     json!({
         "Error400": {
             "description": "Malformed request",
@@ -138,6 +150,7 @@ pub fn reference(operation: Operation, status: u16) -> Value {
     }
     if operation == Operation::Org(OrgOp::ImportFactors) && status == 422 {
         return json!({
+            "headers": { "X-Request-Id": super::request_id_header() },
             "description": "Invalid input: among others, an entry whose secret holds fewer than 80 bits refuses the whole request before anything is imported (`field`: `factors`, the message names the entry)",
             "content": {
                 "application/json": {

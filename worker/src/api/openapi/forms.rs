@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::{Registry, lenient};
 
-const FORM: &str = "Form fields as curl -d and -F send them: one field per value, named as on the wire (a nested field as profile[email], a list as email_domains[] once per item). A body that starts with { is read as JSON (curl -d '{...}' sends JSON under the form content type).";
+/// The whole rule is said once, in the document's description.
+const FORM: &str = "Form fields named as on the wire (see the document's description).";
 
 const MULTIPART: &str =
     "A part named with nothing, with a NUL, or with a final backslash is refused (400).";
@@ -30,11 +31,12 @@ pub fn request_body(reference: Value, required: bool, registry: &mut Registry) -
     // An import's entries are objects or pairs: only JSON can say them.
     if !name.starts_with("Import") {
         let base = name.trim_end_matches("Request");
-        let form = form(&derived);
-        let mut multipart = form.clone();
-        multipart["description"] = json!(join(&form["description"], MULTIPART));
-        multipart["patternProperties"] = json!({ "^$|\\u0000|\\\\$": false });
-        let form = registry.add_json(&format!("{base}Form"), form);
+        let form = registry.add_json(&format!("{base}Form"), form(&derived));
+        // The same fields, and part names the server refuses.
+        let multipart = json!({
+            "allOf": [form, { "patternProperties": { "^$|\\u0000|\\\\$": false } }],
+            "description": MULTIPART,
+        });
         let multipart = registry.add_json(&format!("{base}Multipart"), multipart);
         content.insert(
             "application/x-www-form-urlencoded".into(),

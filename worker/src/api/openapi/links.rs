@@ -168,6 +168,14 @@ pub fn of(operation: Operation) -> Option<Value> {
                     "user_id": "$response.body#/id"
                 }
             },
+            "GetEnrollment": {
+                "operationId": "getTotpEnrollment",
+                "description": "The new user's enrollment (none until enrolled).",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/id"
+                }
+            },
             "DeleteEnrollment": {
                 "operationId": "deleteEnrollment",
                 "description": "The new user's factor (404 until enrolled).",

@@ -2,7 +2,8 @@
 //! are derived with `utoipa` from the bodies the server writes and the request types it
 //! reads (`requests`), with the leniencies declared where the types cannot say them
 //! (`scalars`, `lenient`, `forms`). `worker/openapi.json` is the committed output, served as
-//! is; a test fails when it differs from what this generates (`make openapi` rewrites it).
+//! is; a test fails when it differs from what this generates (`make openapi` rewrites it). The
+//! operator's routes are in a document of their own (`worker/openapi-admin.json`).
 
 mod forms;
 mod lenient;
@@ -21,6 +22,8 @@ use super::{Idempotency, Operation};
 
 /// What the document says of an operation beyond what the table decides.
 pub struct Doc {
+    /// The group it is listed under (`tags`: a generated client's module).
+    pub tag: &'static str,
     pub summary: &'static str,
     /// Empty when the summary says it all.
     pub description: &'static str,
@@ -123,14 +126,49 @@ pub fn digits() -> RefOr<Schema> {
     declared(json!({ "type": "integer", "enum": [6, 7, 8] }), "")
 }
 
-/// The whole document.
-pub fn document() -> Value {
+/// Who a document is for: integrators' backends (`worker/openapi.json`), or the operator of a
+/// deployment (`worker/openapi-admin.json`), so a client generated for one has none of the
+/// other's routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Integrators,
+    Operators,
+}
+
+impl Audience {
+    pub const ALL: [Self; 2] = [Self::Integrators, Self::Operators];
+
+    fn of(operation: Operation) -> Self {
+        match operation {
+            Operation::Operator(_) | Operation::OperatorOpenApi => Self::Operators,
+            Operation::OpenApi
+            | Operation::Health
+            | Operation::Token
+            | Operation::Directory(_)
+            | Operation::Org(_) => Self::Integrators,
+        }
+    }
+
+    /// The committed document's file, under `worker/`.
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Integrators => "openapi.json",
+            Self::Operators => "openapi-admin.json",
+        }
+    }
+}
+
+/// The document for `audience`.
+pub fn document(audience: Audience) -> Value {
     let mut registry = Registry::default();
     // The one error shape every failure answers (`components.responses`).
     registry.add_with_references::<crate::wire::problem::ErrorBody<'static>>("Error");
     let mut paths = Map::new();
     // The test build's own operations are not the API's.
-    for operation in Operation::all().filter(|operation| operation.name() != "fireAlarm") {
+    let operations = Operation::all().filter(|operation| {
+        operation.name() != "fireAlarm" && Audience::of(*operation) == audience
+    });
+    for operation in operations {
         let spec = operation.spec();
         let method = spec.method.to_string().to_ascii_lowercase();
         let described = self::operation(operation, &operation.doc(), &mut registry);
@@ -152,32 +190,56 @@ pub fn document() -> Value {
     let mut schemas: Map<String, Value> = registry.0.into_iter().collect();
     let names: Vec<&str> = scalars.iter().map(|(name, _)| *name).collect();
     lenient::answers_are_closed(&mut schemas, &names);
-    json!({
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Headless TOTP",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "Multi-factor authentication with TOTP for backends. Bearer tokens come from POST /oauth/token."
-        },
-        "servers": [{ "url": "http://127.0.0.1:8787" }],
-        "security": [{ "bearer": [] }],
-        "paths": paths,
-        "components": {
-            "securitySchemes": {
+    let (title, security, schemes) = match audience {
+        Audience::Integrators => (
+            "Headless TOTP",
+            json!([{ "bearer": [] }]),
+            json!({
                 "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
                 "client": {
                     "type": "http",
                     "scheme": "basic",
                     "description": "An API key's client id and secret, for POST /oauth/token only (or in its body)."
-                },
+                }
+            }),
+        ),
+        Audience::Operators => (
+            "Headless TOTP: operator routes",
+            json!([{ "operator": [] }]),
+            json!({
                 "operator": {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The OPERATOR_TOKEN Worker secret."
                 }
-            },
+            }),
+        ),
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": concat!(
+                "Multi-factor authentication with TOTP for backends. Bearer tokens come from POST /oauth/token; the operator's routes are in /openapi-admin.json, the integrators' in /openapi.json.\n\n",
+                "Request bodies are JSON, or form fields as curl -d and -F send them: one field per value, named as on the wire (a nested field as profile[email], a list as email_domains[] once per item); a form body that starts with { is read as JSON (curl -d '{...}' sends JSON under the form content type)."
+            )
+        },
+        // Relative: the Worker that serves this document, wherever it is deployed.
+        "servers": [{ "url": "/" }],
+        "security": security,
+        "paths": paths,
+        "components": {
+            "securitySchemes": schemes,
             "schemas": schemas,
-            "responses": errors::responses()
+            "responses": errors::responses(),
+            "headers": {
+                "RequestId": {
+                    "description": "The request's id, as the Worker's log line names it: quote it to support.",
+                    "required": true,
+                    "schema": { "type": "string" }
+                }
+            }
         }
     })
 }
@@ -185,25 +247,25 @@ pub fn document() -> Value {
 mod errors;
 
 fn operation(operation: Operation, doc: &Doc, registry: &mut Registry) -> Value {
+    let audience = Audience::of(operation);
     let spec = operation.spec();
     let mut body = Map::new();
     body.insert("operationId".into(), json!(spec.name));
     body.insert("summary".into(), json!(doc.summary));
+    body.insert("tags".into(), json!([doc.tag]));
     if !doc.description.is_empty() {
         body.insert("description".into(), json!(doc.description));
     }
     match operation {
-        Operation::OpenApi | Operation::Health => {
+        Operation::OpenApi | Operation::OperatorOpenApi | Operation::Health => {
             body.insert("security".into(), json!([]));
         }
         // Client credentials in the body, or in HTTP Basic.
         Operation::Token => {
             body.insert("security".into(), json!([{}, { "client": [] }]));
         }
-        Operation::Operator(_) => {
-            body.insert("security".into(), json!([{ "operator": [] }]));
-        }
-        Operation::Directory(_) | Operation::Org(_) => {}
+        // The document's own security applies.
+        Operation::Operator(_) | Operation::Directory(_) | Operation::Org(_) => {}
     }
     let mut parameters: Vec<Value> = spec
         .path
@@ -233,16 +295,24 @@ fn operation(operation: Operation, doc: &Doc, registry: &mut Registry) -> Value 
     if let Some(schema) = doc.answer.schema {
         answer["content"] = json!({ "application/json": { "schema": schema(registry) } });
     }
+    answer["headers"] = json!({ "X-Request-Id": request_id_header() });
     if kept {
-        answer["headers"] = json!({
-            "Idempotent-Replayed": {
-                "description": "true when this answer is the one kept for the request's Idempotency-Key, not a new run.",
-                "schema": { "enum": ["true"] }
-            }
+        answer["headers"]["Idempotent-Replayed"] = json!({
+            "description": "true when this answer is the one kept for the request's Idempotency-Key, not a new run.",
+            "schema": { "enum": ["true"] }
         });
     }
-    if let Some(links) = links::of(operation) {
-        answer["links"] = links;
+    // A link leads only to an operation of the same document.
+    let same_document = |link: &Value| {
+        let target = link["operationId"].as_str();
+        Operation::all()
+            .any(|other| Some(other.name()) == target && Audience::of(other) == audience)
+    };
+    if let Some(Value::Object(mut links)) = links::of(operation) {
+        links.retain(|_, link| same_document(link));
+        if !links.is_empty() {
+            answer["links"] = Value::Object(links);
+        }
     }
     responses.insert(doc.answer.status.to_string(), answer);
     let mut errors = doc.errors.to_vec();
@@ -252,6 +322,11 @@ fn operation(operation: Operation, doc: &Doc, registry: &mut Registry) -> Value 
     }
     body.insert("responses".into(), Value::Object(responses));
     Value::Object(body)
+}
+
+/// Every answer's `X-Request-Id`, successful or not.
+pub fn request_id_header() -> Value {
+    json!({ "$ref": "#/components/headers/RequestId" })
 }
 
 fn paging() -> [Value; 2] {

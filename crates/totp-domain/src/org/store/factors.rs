@@ -26,6 +26,8 @@ struct FactorRow {
     pending_algorithm: Option<String>,
     pending_digits: Option<u32>,
     pending_period: Option<u64>,
+    enrolled_at: Option<u64>,
+    last_used_at: Option<u64>,
 }
 
 impl TryFrom<FactorRow> for Factor {
@@ -61,13 +63,15 @@ impl TryFrom<FactorRow> for Factor {
             },
             pending,
             reenrollment_required: row.reenrollment_required != 0,
+            enrolled_at: row.enrolled_at,
+            last_used_at: row.last_used_at,
         })
     }
 }
 
 const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
     digits, period, reenrollment_required, pending_method, pending_sealed_secret, \
-    pending_algorithm, pending_digits, pending_period";
+    pending_algorithm, pending_digits, pending_period, enrolled_at, last_used_at";
 
 /// The user's factor.
 pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
@@ -87,12 +91,13 @@ pub fn save_factor(f: &Factor) -> Statement {
     stmt!(
         format!(
             "INSERT INTO factors ({FACTOR_COLUMNS}, key_id, pending_key_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+               ?17, ?18) \
              ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
                sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, \
                reenrollment_required = ?9, pending_method = ?10, pending_sealed_secret = ?11, \
                pending_algorithm = ?12, pending_digits = ?13, pending_period = ?14, \
-               key_id = ?15, pending_key_id = ?16"
+               enrolled_at = ?15, last_used_at = ?16, key_id = ?17, pending_key_id = ?18"
         ),
         &f.user_id,
         f.generation,
@@ -108,6 +113,8 @@ pub fn save_factor(f: &Factor) -> Statement {
         p.map(|p| p.algorithm.as_str()),
         p.map(|p| p.digits.count() as u32),
         p.map(|p| p.period),
+        f.enrolled_at,
+        f.last_used_at,
         sealed_key_id(&e.sealed_secret).unwrap_or_default(),
         p.map(|p| sealed_key_id(&p.sealed_secret).unwrap_or_default())
     )
