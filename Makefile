@@ -74,7 +74,7 @@ test-native:
 
 # The same otp-core and otp-web tests compiled to WebAssembly, in Node and in Chromium.
 test-wasm:
-	for crate in "crates/otp-core 46" "crates/otp-web 14"; do \
+	for crate in "crates/otp-core 46" "crates/otp-web 15"; do \
 	  scripts/wasm-test.sh node $$crate; \
 	  scripts/wasm-test.sh chromium $$crate; \
 	done
@@ -109,7 +109,7 @@ test-worker: worker worker-test web
 # The browser package for pages (--target web, also copied into www/) and for Node or
 # bundlers (--target nodejs), each optimised by binaryen 132's wasm-opt.
 web:
-	wasm-pack --log-level warn build --mode no-install --release --target web crates/otp-web
+	wasm-pack --log-level warn build --mode no-install --release --target web --scope headless-totp crates/otp-web
 	wasm-pack --log-level warn build --mode no-install --release --target nodejs --out-dir pkg-node crates/otp-web
 	rm -rf www/pkg && cp -r $(WEB_PKG) www/pkg
 	@printf 'otp-web wasm: %s bytes, %s bytes gzip -9 (budget 61440)\n' \
@@ -118,12 +118,12 @@ web:
 
 # The optimised browser package, instantiated in Node.
 test-web: web
-	scripts/counted.sh 10 node --test --test-timeout=60000 'tests/web/*.test.mjs'
+	scripts/counted.sh 12 node --test --test-timeout=60000 'tests/web/*.test.mjs'
 
 # The demo console served by the Worker, driven in Debian's Chromium; screenshots go to
 # test-output/ (git-ignored).
 test-browser: worker web
-	scripts/counted.sh 3 node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
+	scripts/counted.sh 6 node --test --test-timeout=180000 --test-force-exit 'tests/browser/*.test.mjs'
 
 # The exact upload of each environment (wrangler deploy --dry-run), checked offline.
 test-bundle: web worker-test

@@ -3,9 +3,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { createRequire } from "node:module";
 import init, { Totp, buildOtpauthUri, currentCode, parseOtpauthUri, renderQrSvg, secondsRemaining } from "../../crates/otp-web/pkg/otp_web.js";
 
+const PACKAGE = fileURLToPath(new URL("../../crates/otp-web/pkg/", import.meta.url));
 const wasmPath = new URL("../../crates/otp-web/pkg/otp_web_bg.wasm", import.meta.url);
 const bytes = await readFile(wasmPath);
 await init({ module_or_path: bytes });
@@ -61,14 +68,58 @@ test("the Node build of the package works the same", () => {
   assert.equal(node.currentCode(RFC_URI, 59), "94287082");
 });
 
-test("the package carries its name, version, types and README", async () => {
-  const manifest = JSON.parse(await readFile(new URL("../../crates/otp-web/pkg/package.json", import.meta.url), "utf8"));
-  assert.equal(manifest.name, "otp-web");
-  assert.equal(manifest.version, "0.1.0");
-  const types = await readFile(new URL("../../crates/otp-web/pkg/otp_web.d.ts", import.meta.url), "utf8");
-  assert.match(types, /export function renderQrSvg\(otpauth_uri: string, options: QrOptions \| undefined\): string;/);
-  assert.match(types, /export function parseOtpauthUri\(uri: string\): OtpauthKey;/);
-  await readFile(new URL("../../crates/otp-web/pkg/README.md", import.meta.url), "utf8");
+test("npm packs what an integrator would publish: a scoped name, real fields, the types, a README for bundlers", () => {
+  const [packed] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", PACKAGE], { encoding: "utf8" }));
+  assert.equal(packed.name, "@headless-totp/otp-web");
+  assert.equal(packed.version, "0.1.0");
+  assert.deepEqual(packed.files.map((file) => file.path).sort(),
+    ["README.md", "otp_web.d.ts", "otp_web.js", "otp_web_bg.wasm", "package.json"]);
+  const manifest = JSON.parse(readFileSync(join(PACKAGE, "package.json"), "utf8"));
+  assert.equal(manifest.license, "Apache-2.0");
+  assert.ok(manifest.keywords.includes("totp"), "keywords");
+  assert.ok(!JSON.stringify(manifest).includes("example.invalid"), "no placeholder field");
+  assert.equal(manifest.types, "otp_web.d.ts");
+  const readme = readFileSync(join(PACKAGE, "README.md"), "utf8");
+  for (const bundler of ["Vite", "webpack", "esbuild"]) assert.match(readme, new RegExp(bundler), `README: ${bundler}`);
+  assert.match(readme, /--target nodejs`\) exists for server-side previews and tests; it reads\s+the module from disk and is not for browsers or bundlers/);
+});
+
+test("TypeScript accepts the calls the README shows, options left out included, and refuses a wrong one", () => {
+  const dir = mkdtempSync(join(tmpdir(), "otp-web-types-"));
+  try {
+    const good = join(dir, "good.ts");
+    const bad = join(dir, "bad.ts");
+    const from = JSON.stringify(join(PACKAGE, "otp_web.js"));
+    writeFileSync(good, `import init, { renderQrSvg, currentCode, parseOtpauthUri } from ${from};
+await init();
+const uri: string = "otpauth://totp/x?secret=AAAA";
+const plain: string = renderQrSvg(uri);
+const styled: string = renderQrSvg(uri, { moduleSize: 5, errorCorrection: "Q" });
+const code: string = currentCode(uri, Math.floor(Date.now() / 1000));
+const digits: 6 | 7 | 8 = parseOtpauthUri(uri).digits;
+export { plain, styled, code, digits };
+`);
+    writeFileSync(bad, `import { renderQrSvg } from ${from};
+export const svg = renderQrSvg("u", { errorCorrection: "X" });
+`);
+    const diagnostics = (file) => {
+      const program = ts.createProgram([file], {
+        strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ["lib.es2022.d.ts", "lib.dom.d.ts"], skipLibCheck: false,
+      });
+      return ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, " ")}`);
+    };
+    assert.deepEqual(diagnostics(good), []);
+    assert.ok(diagnostics(bad).some((d) => d.startsWith("TS2322")), "an unknown error correction level type-checks");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a time in milliseconds (Date.now()) is refused, not read as a far-off step", () => {
+  assert.throws(() => currentCode(RFC_URI, Date.now()), /milliseconds.*Math\.floor\(Date\.now\(\) \/ 1000\)/);
+  assert.throws(() => secondsRemaining(RFC_URI, Date.now()), /milliseconds/);
+  assert.equal(currentCode(RFC_URI, Math.floor(Date.now() / 1000)).length, 8);
 });
 
 test("the Totp class generates and verifies without re-reading the URI", () => {

@@ -93,14 +93,20 @@ fn number_field(object: &JsValue, name: &str) -> Result<Option<u32>, JsValue> {
         .transpose()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The option bag of `renderQrSvg`, typed as the `QrOptions` interface above: optional, as
+    /// every one of its fields is.
+    #[wasm_bindgen(typescript_type = "QrOptions")]
+    pub type QrOptions;
+}
+
 /// Draws the QR code of an `otpauth://totp/` URI as an SVG document string.
 /// The URI is checked first, so a typo never turns into a code an app cannot read.
 #[wasm_bindgen(js_name = renderQrSvg)]
-pub fn render_qr_svg(
-    otpauth_uri: &str,
-    #[wasm_bindgen(unchecked_param_type = "QrOptions | undefined")] options: JsValue,
-) -> Result<String, JsValue> {
+pub fn render_qr_svg(otpauth_uri: &str, options: Option<QrOptions>) -> Result<String, JsValue> {
     parse(otpauth_uri)?;
+    let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
     let defaults = QrStyle::default();
     let style = QrStyle {
         ec_level: match text_field(&options, "errorCorrection")? {
@@ -177,10 +183,18 @@ pub fn seconds_remaining(uri: &str, unix_seconds: f64) -> Result<u32, JsValue> {
     Totp::new(uri)?.seconds_remaining(unix_seconds)
 }
 
-/// JavaScript time is a double; accept whole, non-negative seconds up to `Number.MAX_SAFE_INTEGER`.
+/// JavaScript time is a double; accept whole, non-negative seconds. `Date.now()` counts
+/// milliseconds: passed as is, it would silently give the code of a step 55,000 years away, so
+/// a time past the year 5138 (1e11 seconds) is refused as what it almost surely is.
 fn unix_time(seconds: f64) -> Result<u64, JsValue> {
-    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-    if !(0.0..=MAX_SAFE_INTEGER).contains(&seconds) || seconds.fract() != 0.0 {
+    const MILLISECONDS_FROM: f64 = 100_000_000_000.0;
+    if seconds >= MILLISECONDS_FROM {
+        return Err(js_error(
+            "unixSeconds looks like milliseconds (Date.now()): pass Math.floor(Date.now() / 1000)",
+        ));
+    }
+    // NaN is neither in the range nor whole.
+    if !(0.0..MILLISECONDS_FROM).contains(&seconds) || seconds.fract() != 0.0 {
         return Err(js_error(
             "unixSeconds must be a whole, non-negative number of seconds",
         ));

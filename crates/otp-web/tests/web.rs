@@ -35,18 +35,33 @@ fn errors_are_javascript_errors() {
 }
 
 #[wasm_bindgen_test]
+fn milliseconds_are_refused_not_read_as_seconds() {
+    let error = current_code(RFC_URI, 1_764_900_000_000.0).unwrap_err();
+    let message = String::from(error.dyn_into::<Error>().unwrap().message());
+    assert!(message.contains("milliseconds"), "{message}");
+    assert!(seconds_remaining(RFC_URI, 1_764_900_000_000.0).is_err());
+    // The largest time that is still seconds (the year 5138) is read.
+    assert!(current_code(RFC_URI, 99_999_999_999.0).is_ok());
+    assert!(current_code(RFC_URI, -1.0).is_err());
+    assert!(current_code(RFC_URI, f64::NAN).is_err());
+}
+
+#[wasm_bindgen_test]
 fn render_qr_svg_reads_options_from_javascript() {
     let options = js_sys::Object::new();
     Reflect::set(&options, &"moduleSize".into(), &2.into()).unwrap();
     Reflect::set(&options, &"title".into(), &"Scan me".into()).unwrap();
-    let svg = otp_web::render_qr_svg(RFC_URI, options.into()).unwrap();
+    let svg = otp_web::render_qr_svg(RFC_URI, Some(options.unchecked_into())).unwrap();
     assert!(svg.contains("<title id=\"qr-title\">Scan me</title>"));
-    let default = otp_web::render_qr_svg(RFC_URI, wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    let default = otp_web::render_qr_svg(RFC_URI, None).unwrap();
     assert!(default.contains("fill=\"#000000\""));
+    let undefined =
+        otp_web::render_qr_svg(RFC_URI, Some(JsValue::UNDEFINED.unchecked_into())).unwrap();
+    assert_eq!(undefined, default);
     let bad = js_sys::Object::new();
     Reflect::set(&bad, &"errorCorrection".into(), &"X".into()).unwrap();
-    assert!(otp_web::render_qr_svg(RFC_URI, bad.into()).is_err());
-    assert!(otp_web::render_qr_svg("not a uri", wasm_bindgen::JsValue::UNDEFINED).is_err());
+    assert!(otp_web::render_qr_svg(RFC_URI, Some(bad.unchecked_into())).is_err());
+    assert!(otp_web::render_qr_svg("not a uri", None).is_err());
 }
 
 #[wasm_bindgen_test]
@@ -116,12 +131,18 @@ fn option_bags_name_the_field_of_the_wrong_type_and_skip_null() {
     );
     let options = object(&[("quietZone", 1.5.into()), ("title", 5.into())]);
     assert_eq!(
-        message(otp_web::render_qr_svg(RFC_URI, options)),
+        message(otp_web::render_qr_svg(
+            RFC_URI,
+            Some(options.unchecked_into())
+        )),
         "quietZone must be a whole number"
     );
     let options = object(&[("quietZone", JsValue::NULL), ("title", 5.into())]);
     assert_eq!(
-        message(otp_web::render_qr_svg(RFC_URI, options)),
+        message(otp_web::render_qr_svg(
+            RFC_URI,
+            Some(options.unchecked_into())
+        )),
         "title must be a string"
     );
 }
