@@ -102,7 +102,7 @@ soak: setup worker
 # The worker on workerd (Miniflare), from tests/; the console's suite serves www/ with the
 # package `make web` copies into www/pkg. `make sabotage` narrows it to one file.
 WORKER_TESTS ?= 'tests/worker/*.test.mjs'
-WORKER_MIN ?= 95
+WORKER_MIN ?= 98
 test-worker: worker worker-test web
 	scripts/counted.sh $(WORKER_MIN) node --test --test-concurrency=1 --test-timeout=120000 --test-force-exit $(WORKER_TESTS)
 

@@ -20,5 +20,5 @@ wrangler d1 migrations apply DB --local
 wrangler dev --assets www --ip 127.0.0.1 --port 8787 &
 wrangler_pid=$!
 trap 'kill $wrangler_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
-node scripts/dev-bootstrap.mjs http://127.0.0.1:8787 communitiz-app
+node scripts/dev-bootstrap.mjs http://127.0.0.1:8787 acme-backend
 wait $wrangler_pid

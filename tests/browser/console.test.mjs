@@ -19,7 +19,7 @@ const consoleErrors = [];
 before(async () => {
   await mkdir(output, { recursive: true });
   api = await startApi({ serve: true });
-  keys = await api.bootstrap("communitiz-app");
+  keys = await api.bootstrap("acme-backend");
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
