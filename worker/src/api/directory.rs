@@ -49,7 +49,7 @@ mod doc {
                 Self::CreateOrganization => Doc {
                     tag: "Organizations",
                     summary: "Create an organization",
-                    description: "",
+                    description: "Creates an organization (a customer of the account) with an inactive TOTP connection; its domain is derived from the name (taken ones get -2, -3...). Takes an Idempotency-Key.",
                     request: Some(Body {
                         schema: schema::<requests::CreateOrganizationRequest>,
                         required: true,
@@ -64,7 +64,7 @@ mod doc {
                 Self::Organizations => Doc {
                     tag: "Organizations",
                     summary: "List organizations",
-                    description: "",
+                    description: "The organizations of the token's account and environment, a page at a time.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -76,7 +76,7 @@ mod doc {
                 Self::Organization => Doc {
                     tag: "Organizations",
                     summary: "Get an organization",
-                    description: "",
+                    description: "An organization of the token's account and environment, by domain.",
                     request: None,
                     answer: Answer {
                         status: 200,

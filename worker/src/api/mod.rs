@@ -234,7 +234,7 @@ mod doc {
                 Self::OpenApi => Doc {
                     tag: "Service",
                     summary: "This OpenAPI document",
-                    description: "",
+                    description: "The integrators' API: every operation a backend calls, generated from the Worker's operation table and types. The operator's routes are in /openapi-admin.json.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -246,7 +246,7 @@ mod doc {
                 Self::OperatorOpenApi => Doc {
                     tag: "Service",
                     summary: "The operator's OpenAPI document",
-                    description: "",
+                    description: "The operator's routes, in a document of their own, generated like /openapi.json.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -258,7 +258,7 @@ mod doc {
                 Self::Token => Doc {
                     tag: "Tokens",
                     summary: "Issue a bearer token for client credentials",
-                    description: "",
+                    description: "The client-credentials grant (RFC 6749): the API key's client id and secret in HTTP Basic or in the body, not both; domain optional (the key's account when absent). Limited per client address and per client id (429 with Retry-After). The token lasts 15 minutes and reaches one account and environment.",
                     request: Some(Body {
                         schema: schema::<requests::CreateTokenRequest>,
                         required: true,

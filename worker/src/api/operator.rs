@@ -68,7 +68,7 @@ mod doc {
                 Self::CreateAccount => Doc {
                     tag: "Operator",
                     summary: "Create an account",
-                    description: "",
+                    description: "Creates an account (an integrator); its domain is what its clients may name at /oauth/token.",
                     request: Some(Body {
                         schema: schema::<requests::CreateAccountRequest>,
                         required: true,
@@ -83,7 +83,7 @@ mod doc {
                 Self::Account => Doc {
                     tag: "Operator",
                     summary: "Get an account",
-                    description: "",
+                    description: "An account, by domain.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -95,7 +95,7 @@ mod doc {
                 Self::CreateApiKey => Doc {
                     tag: "Operator",
                     summary: "Create an API key for an account's environment",
-                    description: "",
+                    description: "A new API key for the account's sandbox or production environment; the secret is answered once and stored as its SHA-256 only.",
                     request: Some(Body {
                         schema: schema::<requests::CreateApiKeyRequest>,
                         required: true,
@@ -110,7 +110,7 @@ mod doc {
                 Self::ApiKeys => Doc {
                     tag: "Operator",
                     summary: "List an account's API keys",
-                    description: "",
+                    description: "The account's keys, live and revoked, never their secrets.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -122,7 +122,7 @@ mod doc {
                 Self::RevokeApiKey => Doc {
                     tag: "Operator",
                     summary: "Revoke an API key",
-                    description: "",
+                    description: "Revokes a key: /oauth/token refuses it at once, and its bearer tokens stop working everywhere within 60 seconds.",
                     request: None,
                     answer: Answer {
                         status: 200,

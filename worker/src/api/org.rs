@@ -274,7 +274,7 @@ mod doc {
                 Self::CreateUser => Doc {
                     tag: "Users",
                     summary: "Create a user",
-                    description: "",
+                    description: "Creates a user from a profile: an email (unique in the organization, ignoring ASCII case), optional names and an E.164 phone number, stored sealed. Takes an Idempotency-Key.",
                     request: Some(Body {
                         schema: schema::<requests::CreateUserRequest>,
                         required: true,
@@ -289,7 +289,7 @@ mod doc {
                 Self::Users => Doc {
                     tag: "Users",
                     summary: "List users",
-                    description: "",
+                    description: "The organization's users, a page at a time.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -340,7 +340,7 @@ mod doc {
                 Self::Connection => Doc {
                     tag: "TOTP connection",
                     summary: "Get the organization's TOTP connection",
-                    description: "",
+                    description: "The organization's TOTP settings: whether MFA is on, the method, algorithm, digits, period, skew, issuer and the failed attempts allowed before backoff.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -352,7 +352,7 @@ mod doc {
                 Self::UpdateConnection => Doc {
                     tag: "TOTP connection",
                     summary: "Change the organization's TOTP connection",
-                    description: "",
+                    description: "Changes the organization's TOTP settings; an absent field keeps its value, and every field is checked before anything is written. A factor keeps the algorithm, digits and period it was enrolled with.",
                     request: Some(Body {
                         schema: schema::<requests::UpdateTotpConnectionRequest>,
                         required: false,
@@ -463,7 +463,7 @@ mod doc {
                 Self::ValidateChallenge => Doc {
                     tag: "Challenges",
                     summary: "Validate a code or a recovery code",
-                    description: "An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    description: "The second step of a sign-in: a code of the user's active factor (spaces and hyphens ignored), or a recovery code (one per 24 hours). Every well-formed attempt counts; a refusal says why (reason); after max_attempts failures the user backs off (429). An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
                         schema: schema::<requests::ValidateChallengeRequest>,
                         required: true,
@@ -478,7 +478,7 @@ mod doc {
                 Self::AuditEvents => Doc {
                     tag: "Audit",
                     summary: "List audit events",
-                    description: "",
+                    description: "The organization's audit trail, newest first: what happened, to which user (by id), never a secret, a code or a profile field.",
                     request: None,
                     answer: Answer {
                         status: 200,

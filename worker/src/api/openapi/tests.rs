@@ -138,3 +138,23 @@ fn every_scalar_in_use_has_its_declared_schema() {
         "the scan sees the scalars"
     );
 }
+
+#[test]
+fn every_operation_says_what_it_does_for_a_generated_client() {
+    for audience in Audience::ALL {
+        let document = document_for(audience);
+        for (path, methods) in document["paths"].as_object().unwrap() {
+            for (method, operation) in methods.as_object().unwrap() {
+                for field in ["summary", "description"] {
+                    let text = operation[field].as_str().unwrap_or_default();
+                    assert!(!text.trim().is_empty(), "{method} {path}: no {field}");
+                }
+                assert_eq!(
+                    operation["tags"].as_array().map(Vec::len),
+                    Some(1),
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+}
