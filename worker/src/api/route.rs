@@ -37,13 +37,13 @@ pub fn route<'a>(method: &Method, segments: &[&'a str]) -> Option<(Operation, Pa
     })
 }
 
+/// Walks the template and the path together, allocating only for a parameter: the table is
+/// scanned on every request.
 fn matched<'a>(template: &'static str, segments: &[&'a str]) -> Option<Params<'a>> {
-    let parts: Vec<&'static str> = template.trim_start_matches('/').split('/').collect();
-    if parts.len() != segments.len() {
-        return None;
-    }
+    let mut parts = template.trim_start_matches('/').split('/');
     let mut params = Params::default();
-    for (part, segment) in parts.into_iter().zip(segments) {
+    for segment in segments {
+        let part = parts.next()?;
         match part
             .strip_prefix('{')
             .and_then(|part| part.strip_suffix('}'))
@@ -53,7 +53,7 @@ fn matched<'a>(template: &'static str, segments: &[&'a str]) -> Option<Params<'a
             None => return None,
         }
     }
-    Some(params)
+    parts.next().is_none().then_some(params)
 }
 
 /// The methods that some operation accepts at this path.
