@@ -1,17 +1,23 @@
-//! Credentials: a tenant's bearer token, and the operator's token compared in constant time.
+//! Credentials: the `Authorization` header, a tenant's bearer token, and the operator's token
+//! compared in constant time.
 
 use super::Result;
 use crate::wire::problem::HttpError;
 use subtle::ConstantTimeEq;
 use worker::{Env, Request};
 
-pub(super) fn bearer(request: &Request) -> Result<String> {
-    let header = request
+/// The `Authorization` header, empty when absent.
+pub(super) fn authorization(request: &Request) -> String {
+    request
         .headers()
         .get("authorization")
         .ok()
         .flatten()
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub(super) fn bearer(request: &Request) -> Result<String> {
+    let header = authorization(request);
     match header.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>

@@ -4,6 +4,7 @@
 use worker::{Request, Response};
 
 use super::Result;
+use super::auth::authorization;
 use super::call::{Call, ok};
 use super::input;
 use super::limits::{self, Limit};
@@ -38,12 +39,7 @@ pub async fn serve(call: &Call<'_>, request: &mut Request) -> Result<Response> {
 
 /// The client's id and secret: in HTTP Basic or in the body, never both (RFC 6749, 2.3).
 fn client_credentials(request: &Request, input: &Input) -> Result<(String, String)> {
-    let header = request
-        .headers()
-        .get("authorization")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let header = authorization(request);
     let basic = basic::credentials(&header).map_err(|_| Error::InvalidClientCredentials)?;
     let in_body = input.text("client_id")?.is_some() || input.text("client_secret")?.is_some();
     match basic {
