@@ -62,9 +62,18 @@ test("token requests are limited per client id, answering 429 with Retry-After b
 
 test("token requests are limited per client address, whatever client id they name", async () => {
   const { simple } = (await configuredRateLimits()).TOKEN_BY_ADDRESS;
-  for (let i = 0; i < simple.limit; i++) assert.equal((await token(`client-${i}`, "203.0.113.7")).status, 401);
-  const refused = await token("client-fresh", "203.0.113.7");
-  assert.equal(refused.status, 429);
+  // The binding counts in fixed windows of `period` seconds: a burst that straddles a window's
+  // end may pass one window's worth more before the refusal.
+  const statuses = [];
+  let refused;
+  for (let i = 0; i < 2 * simple.limit + 1 && !refused; i++) {
+    const answer = await token(`client-${i}`, "203.0.113.7");
+    if (answer.status === 429) refused = answer;
+    else statuses.push(answer.status);
+  }
+  assert.ok(refused, `no 429 after ${statuses.length} requests from one address`);
+  assert.ok(statuses.length >= simple.limit, `refused after ${statuses.length}, before the limit of ${simple.limit}`);
+  assert.ok(statuses.every((status) => status === 401));
   assert.equal(refused.headers.get("retry-after"), String(simple.period));
   assert.equal((await token("client-fresh", "203.0.113.8")).status, 401, "other addresses go on");
 });
