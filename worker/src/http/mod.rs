@@ -68,12 +68,8 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
         };
         return with_request_id(problem::respond(&failure, &request_id, oauth)?, &request_id);
     };
-    match operation {
-        Operation::OpenApi => return with_request_id(respond::raw_json(OPENAPI)?, &request_id),
-        Operation::OperatorOpenApi => {
-            return with_request_id(respond::raw_json(OPERATOR_OPENAPI)?, &request_id);
-        }
-        _ => {}
+    if let Some(document) = document(operation) {
+        return with_request_id(respond::raw_json(document)?, &request_id);
     }
     control::configure(&env);
     let d1 = D1::new(&env);
@@ -107,6 +103,20 @@ fn with_request_id(response: Response, request_id: &str) -> worker::Result<Respo
     Ok(response.with_headers(headers))
 }
 
+/// The OpenAPI document `operation` answers, if it is one: static, so served before anything
+/// is configured.
+fn document(operation: Operation) -> Option<&'static str> {
+    match operation {
+        Operation::OpenApi => Some(OPENAPI),
+        Operation::OperatorOpenApi => Some(OPERATOR_OPENAPI),
+        Operation::Health
+        | Operation::Token
+        | Operation::Operator(_)
+        | Operation::Directory(_)
+        | Operation::Org(_) => None,
+    }
+}
+
 /// Serves `operation`. Credentials are checked before a byte of the body is read.
 async fn serve(
     call: &Call<'_>,
@@ -115,9 +125,8 @@ async fn serve(
     request: &mut Request,
 ) -> Result<Response> {
     match operation {
-        Operation::OpenApi => respond::raw_json(OPENAPI).map_err(HttpError::internal),
-        Operation::OperatorOpenApi => {
-            respond::raw_json(OPERATOR_OPENAPI).map_err(HttpError::internal)
+        Operation::OpenApi | Operation::OperatorOpenApi => {
+            respond::raw_json(document(operation).unwrap_or_default()).map_err(HttpError::internal)
         }
         Operation::Health => call::ok(crate::wire::answers::Health::OK),
         Operation::Token => token::serve(call, request).await,
