@@ -19,9 +19,10 @@ esac
 
 # The upload's size budget, enforced where it is built (as otp-web's is in `make web`). The test
 # build carries test hooks and is never uploaded: its size is printed only.
-# 368 KiB: 350 KiB until the Worker embedded its generated OpenAPI documents and the status read
-# (2026-12-05); raised by 18 KiB rather than cutting the documents' descriptions.
-budget=376832
+# 400 KiB: 350 KiB until the Worker embedded its generated OpenAPI documents and the status read
+# (368 KiB, 2026-12-05); then the MFA policy, named factors and trusted devices (issue 23) cost
+# 28 KiB gzip (the document 3 KiB of it, the rest their requests, answers and rules).
+budget=409600
 wasm="$root/worker/$out/index_bg.wasm"
 size=$(gzip -9c "$wasm" | wc -c)
 printf 'worker wasm (%s): %s bytes, %s bytes gzip -9 (budget %s)\n' "$out" "$(stat -c %s "$wasm")" "$size" "$budget"

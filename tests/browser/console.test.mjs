@@ -1,6 +1,7 @@
-// The demo console in Debian's Chromium, served by the Worker on loopback: the whole flow, a
-// screenshot per step, and the QR code decoded from pixels and checked against the API; all of
-// it under the console's Content-Security-Policy, with no violation reported by the browser.
+// The demo console in Debian's Chromium, served by the Worker on loopback: the whole flow (a
+// second named factor, a remembered device and their lists included), a screenshot per step,
+// and the QR codes decoded from pixels and checked against the API; all of it under the
+// console's Content-Security-Policy, with no violation reported by the browser.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile } from "node:fs/promises";
@@ -75,6 +76,18 @@ async function submit(formId, sectionId) {
   return { text: await result.textContent(), error: await result.evaluate((el) => el.classList.contains("error")) };
 }
 
+/** Clicks a button of a list item and waits for the outcome shown in section 8. */
+async function clickItem(listId, hasText, label) {
+  const result = page.locator("#step-factors [data-result]");
+  await page.locator(`#${listId} li`, { hasText }).getByRole("button", { name: label }).click();
+  await result.filter({ hasText: /./ }).waitFor();
+  return { text: await result.textContent(), error: await result.evaluate((el) => el.classList.contains("error")) };
+}
+
+const listed = (listId) => page.locator(`#${listId} li`).allTextContents();
+/** A date as the page shows it (its locale and time zone). */
+const shown = (seconds) => page.evaluate((s) => new Date(s * 1000).toLocaleString(), seconds);
+
 function decodeQr(png) {
   const image = PNG.sync.read(png);
   const decoded = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
@@ -82,7 +95,8 @@ function decodeQr(png) {
   return decoded.data;
 }
 
-test("the console runs the guide's flow in Chromium", async () => {
+// Three codes wait for a newer time step than the last accepted one: up to 30 s each.
+test("the console runs the guide's flow in Chromium", { timeout: 240_000 }, async () => {
   assertPolicy(await page.goto(`${api.worker.url}/`));
   await screenshot("loaded");
 
@@ -100,7 +114,9 @@ test("the console runs the guide's flow in Chromium", async () => {
 
   assert.match((await submit("form-organization", "step-organization")).text, /communitiz-app \(sandbox\)/);
   assert.match((await submit("form-user", "step-user")).text, /User created/);
-  assert.match((await submit("form-connection", "step-connection")).text, /Connection active/);
+  const connectionText = (await submit("form-connection", "step-connection")).text;
+  assert.match(connectionText, /Connection active/);
+  assert.match(connectionText, /devices remembered for 30 days\.$/);
   await screenshot("connection");
 
   const enrollmentResponse = page.waitForResponse((r) => r.url().endsWith("/totp-enrollment"));
@@ -129,7 +145,16 @@ test("the console runs the guide's flow in Chromium", async () => {
   const next = codeAtStep(secret, currentStep() + 1);
   await page.fill("#form-validate-challenge [name=code]", next);
   assert.deepEqual(await submit("form-validate-challenge", "step-challenge"), { text: "Code accepted (5 recovery codes left).", error: false });
-  const lastUsed = currentStep() + 1;
+  let lastUsed = currentStep() + 1;
+  /**
+   * A code of `totpSecret` at a time step newer than the last one accepted: a step is accepted
+   * once per user, whichever factor's code it was.
+   */
+  const freshCode = async (totpSecret) => {
+    while (currentStep() + 1 <= lastUsed) await new Promise((resolve) => setTimeout(resolve, 500));
+    lastUsed = currentStep() + 1;
+    return codeAtStep(totpSecret, lastUsed);
+  };
   await screenshot("challenge");
 
   await page.fill("#form-validate-challenge [name=code]", next);
@@ -144,16 +169,82 @@ test("the console runs the guide's flow in Chromium", async () => {
   await screenshot("recovery-code");
 
   // Regenerating needs a code newer than the last accepted one: wait for the next time step.
-  while (currentStep() + 1 <= lastUsed) await new Promise((resolve) => setTimeout(resolve, 500));
-  await page.fill("#form-regenerate [name=code]", codeAtStep(secret, currentStep() + 1));
+  await page.fill("#form-regenerate [name=code]", await freshCode(secret));
   assert.match((await submit("form-regenerate", "step-manage")).text, /Five new recovery codes/);
   const fresh = (await page.textContent("#new-recovery-codes")).split("\n");
   assert.equal(fresh.length, 5);
   assert.ok(!fresh.includes(recoveryCode));
   await screenshot("regenerated");
+
+  // A second factor, named, beside the first: its code comes from the secret the page shows.
+  await page.check("#form-enroll [name=add_factor]");
+  await page.fill("#form-enroll [name=friendly_name]", "Backup phone");
+  const addedResponse = page.waitForResponse((r) => r.url().endsWith("/totp-enrollment"));
+  assert.match((await submit("form-enroll", "step-enroll")).text, /^Factor "Backup phone" pending: scan the QR code/);
+  const addedAnswer = await addedResponse;
+  const sent = JSON.parse(addedAnswer.request().postData());
+  assert.deepEqual([sent.add_factor, sent.force_enroll, sent.friendly_name], [true, false, "Backup phone"]);
+  const added = await addedAnswer.json();
+  assert.deepEqual([added.friendly_name, added.recovery_codes], ["Backup phone", null]);
+  assert.equal(decodeQr(await page.locator("#qr svg").screenshot()), added.otpauth_uri, "the QR code is the new factor's");
+  const backupSecret = await page.textContent("#secret");
+  assert.equal(backupSecret, added.secret);
+  assert.notEqual(backupSecret, secret);
+  assert.equal(await page.textContent("#recovery-codes"), "The earlier recovery codes stay valid.");
+  await page.fill("#form-validate-enrollment [name=code]", await freshCode(backupSecret));
+  assert.deepEqual(await submit("form-validate-enrollment", "step-enroll"),
+    { text: 'Enrollment validated: the factor "Backup phone" is active.', error: false });
+  await screenshot("second-factor");
+
+  assert.deepEqual(await submit("form-refresh", "step-factors"), { text: "2 factors, 0 trusted devices.", error: false });
+  const factors = await listed("factors");
+  assert.equal(factors.length, 2, JSON.stringify(factors));
+  assert.match(factors[0], /^Authenticator app: active, last used .+Remove$/);
+  assert.match(factors[1], /^Backup phone: active, .+Remove$/);
+  assert.deepEqual(await listed("devices"), ["No trusted device."]);
+
+  // Remembered at a challenge validation by the second factor's code; the token is shown once.
+  await page.fill("#form-validate-challenge [name=code]", await freshCode(backupSecret));
+  await page.check("#form-validate-challenge [name=remember_device]");
+  await page.fill("#form-validate-challenge [name=device_name]", "Chromium under test");
+  const rememberedResponse = page.waitForResponse((r) => r.url().includes("/totp-challenge/validation/"));
+  const remembered = await submit("form-validate-challenge", "step-challenge");
+  const device = await (await rememberedResponse).json();
+  assert.equal(device.factor_id, added.factor_id, "accepted as the second factor's code");
+  assert.match(device.device_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(Math.abs(device.device_expires_at - Date.now() / 1000 - 30 * 86_400) < 300, "trusted for 30 days");
+  const expiry = await shown(device.device_expires_at);
+  assert.deepEqual(remembered, { text: `Code accepted (5 recovery codes left). This device is trusted until ${expiry}.`, error: false });
+  assert.equal(await page.textContent("#device-token"), device.device_token);
+  assert.deepEqual(await submit("form-verify-device", "step-challenge"),
+    { text: `Trusted until ${expiry}: no code needed on this device.`, error: false });
+  await screenshot("device-remembered");
+
+  assert.deepEqual(await submit("form-refresh", "step-factors"), { text: "2 factors, 1 trusted device.", error: false });
+  const devices = await listed("devices");
+  assert.equal(devices.length, 1, JSON.stringify(devices));
+  assert.ok(devices[0].startsWith(`Chromium under test: trusted until ${expiry}, last verified `), devices[0]);
+  assert.match((await listed("factors"))[1], /^Backup phone: active, last used /);
+  await screenshot("factors-listed");
+
+  assert.deepEqual(await clickItem("devices", "Chromium under test", "Revoke Chromium under test"),
+    { text: 'Device "Chromium under test" revoked: its token is no longer trusted.', error: false });
+  assert.deepEqual(await listed("devices"), ["No trusted device."]);
+  assert.deepEqual(await submit("form-verify-device", "step-challenge"),
+    { text: "Not trusted (revoked, expired or unknown): ask for a code.", error: false });
+
+  assert.deepEqual(await clickItem("factors", "Backup phone", "Remove Backup phone"),
+    { text: 'Factor "Backup phone" removed; the user\'s trusted devices were revoked with it.', error: false });
+  const left = await listed("factors");
+  assert.equal(left.length, 1, JSON.stringify(left));
+  assert.match(left[0], /^Authenticator app: active/);
+  assert.deepEqual(await submit("form-revoke-devices", "step-factors"), { text: "Every trusted device of the user revoked.", error: false });
+  assert.deepEqual(await listed("devices"), ["No trusted device."]);
+  await screenshot("factor-removed");
   await page.click("#form-remove-factor button");
   await page.locator("#step-manage [data-result]").filter({ hasText: /MFA turned off/ }).waitFor();
   assert.equal(await page.locator("#new-recovery-codes").isHidden(), true);
+  assert.deepEqual(await listed("factors"), ["No factor: the user is not enrolled."]);
   await page.fill("#form-validate-challenge [name=code]", fresh[0]);
   const gone = await submit("form-validate-challenge", "step-challenge");
   assert.deepEqual(gone, { text: "the user is not enrolled", error: true });

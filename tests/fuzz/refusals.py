@@ -12,7 +12,9 @@ them, except for refusals no schema can express:
 - a code of 6 to 8 digits whose count is not that of the user's secret (the document allows any
   of the three): 422 naming `code`;
 - client credentials sent in neither place: the body's `client_id` and `client_secret` are
-  optional to a schema because HTTP Basic may carry them instead: 422 naming the field.
+  optional to a schema because HTTP Basic may carry them instead: 422 naming the field;
+- `add_factor` with `force_enroll` (an enrollment) or `replace` (an import), each allowed alone,
+  or on an organization whose method is SMS: 422 naming `add_factor`.
 
 The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
 one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
@@ -62,6 +64,8 @@ def _cause(response, case):
         and "authorization" not in headers
     ):
         return "no client credentials in the body or in HTTP Basic"
+    if field == "add_factor" and ("cannot be combined" in description or "totp_app method" in description):
+        return "add_factor with force_enroll or replace, or on the SMS method"
     if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
         return "the Idempotency-Key was used with other fields"
     return None
@@ -79,7 +83,8 @@ def refused_only_for_what_no_schema_says(ctx, response, case):
         raise AssertionError(
             f"A request the document allows was refused with {response.status_code}, for none of "
             f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size, "
-            f"a short imported secret, a code's digit count, credentials in neither place): "
+            f"a short imported secret, a code's digit count, credentials in neither place, add_factor "
+            f"with force_enroll or replace): "
             f"{response.text[:300]}"
         )
     return None

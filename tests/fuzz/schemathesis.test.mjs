@@ -74,8 +74,9 @@ const REFUSED = [
   ["deleteUser", ["404"]],
   ["deleteEnrollment", ["404"]],
   // Five re-enrollments without force, then 403; a generated user id of no user (a multipart
-  // body's, which the pinned one does not replace), 404.
-  ["enroll", ["403", "404", "422"]],
+  // body's, which the pinned one does not replace), 404; five factors, then 409 for add_factor;
+  // add_factor with force_enroll (422).
+  ["enroll", ["403", "404", "409", "422"]],
   // Random codes: the pinned user backs off (429) and, after 100, is locked (403); 409 while
   // its factor is not in the state the operation needs (validated already, or pending again);
   // 422 for a code of another number of digits than the user's secret.
@@ -84,8 +85,11 @@ const REFUSED = [
   ["regenerateRecoveryCodes", ["403", "409", "422", "429"]],
   // A body over 16 KiB (413): 50 domains of 253 characters in multipart parts.
   ["createOrganization", ["413", "422"]],
-  // A body over 256 KiB (413): 500 entries of unbounded strings; a short secret (422).
+  // A body over 256 KiB (413): 500 entries of unbounded strings; a short secret, add_factor
+  // with replace (422).
   ["importFactors", ["413", "422"]],
+  // Random tokens: ten failed verifications in ten minutes, then 429 for the pinned user.
+  ["verifyTrustedDevice", ["429"]],
 ];
 
 /**
@@ -94,6 +98,8 @@ const REFUSED = [
  * may meet those; creating operations may not.
  */
 const LINKED = [
+  // More organizations of one generated name than its 20 suffixes.
+  ["createOrganization", ["409"]],
   ["getUser", ["404"]],
   ["updateUser", ["404"]],
   ["deleteUser", ["404"]],
@@ -222,7 +228,7 @@ for (const [audience, document] of Object.entries(DOCUMENTS)) {
       'include-path-regex = "^/admin/accounts/"',
       `parameters = { "path.domain" = ${toml(real.account)}, "path.client_id" = ${toml(real.clientId)} }`,
       "[[operations]]",
-      'include-operation-id = ["deleteUser", "deleteEnrollment"]',
+      'include-operation-id = ["deleteUser", "deleteEnrollment", "deleteFactor"]',
       `parameters = { "path.user_id" = ${toml(real.deleted)} }`,
     ], ["--phases", "examples,coverage,fuzzing", "--max-examples", String(EXAMPLES)], accepted(REFUSED));
     // Every operation of the document was exercised.

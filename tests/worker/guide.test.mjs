@@ -145,7 +145,8 @@ test("POST totp-challenge then validation; the same code never twice", async () 
   assert.equal(challenge.body.code, undefined);
   const code = codeAtStep(secret, currentStep() + 1); // newer than the enrollment's, inside the window
   const first = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${userId}`, { form: { code } });
-  assert.deepEqual(first.body, { success: true, recovery_code_used: false, reenrollment_required: false, failed_attempts: 0, recovery_codes_remaining: 5 });
+  const factor = (await api.call("GET", `/api/v2/org/${org}/users/${userId}/factors`)).body.data[0].id;
+  assert.deepEqual(first.body, { success: true, recovery_code_used: false, reenrollment_required: false, failed_attempts: 0, recovery_codes_remaining: 5, factor_id: factor });
   const replay = await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${userId}`, { form: { code } });
   assert.equal(replay.body.success, false);
 });

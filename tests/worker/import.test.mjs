@@ -79,5 +79,5 @@ test("500 entries fit (beyond the usual 16 KiB); 501 are a 422; over 256 KiB is 
   const huge = await api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [{ user_id: "x".repeat(300 * 1024), otpauth_uri: "x" }] } });
   assert.equal(huge.status, 413);
   const shape = await api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: "nope" } });
-  assert.deepEqual([shape.status, shape.body.error_description], [422, "factors must be a list of {user_id, otpauth_uri}"]);
+  assert.deepEqual([shape.status, shape.body.error_description], [422, "factors must be a list of {user_id, otpauth_uri, friendly_name?, add_factor?}"]);
 });

@@ -89,7 +89,7 @@ test("a user's enrollment reads as none, pending or active; a mistyped id is a 4
   const status = async () => (await api.call("GET", `/api/v2/org/${org}/totp-enrollment/${user}`)).body;
   assert.deepEqual(
     await status(),
-    { user_id: user, status: "none", created_at: null, last_used_at: null, reenrollment_pending: false, reenrollment_required: false, recovery_codes_remaining: 0, failed_attempts: 0, locked_until: null, locked: false },
+    { user_id: user, status: "none", created_at: null, last_used_at: null, reenrollment_pending: false, active_factors: 0, reenrollment_required: false, recovery_codes_remaining: 0, failed_attempts: 0, locked_until: null, locked: false },
   );
   const enrollment = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user } })).body;
   const pending = await status();

@@ -56,6 +56,17 @@ async function exerciseEveryOperation() {
   await expect(api.call("POST", `/api/v2/org/${org}/totp-recovery-codes/${user}`, { json: { code: codeAtStep(secret, step + 1) } }), 429);
   await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { given_name: "Spec 2", phone_number: "" } } }), 200);
   await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}`, { json: { profile: { phone_number: "0612" } } }), 422);
+  const [factor] = (await expect(api.call("GET", `/api/v2/org/${org}/users/${user}/factors`), 200)).data;
+  await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}/factors/${factor.id}`, { json: { friendly_name: "Phone" } }), 200);
+  await expect(api.call("PATCH", `/api/v2/org/${org}/users/${user}/factors/${factor.id}`, { json: { friendly_name: "" } }), 422);
+  const added = await expect(api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: user, add_factor: true, friendly_name: "Backup" } }), 201);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}/factors/${added.factor_id}`), 204);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}/factors/${added.factor_id}`), 404);
+  await expect(api.call("POST", `/api/v2/org/${org}/trusted-devices/verify/${user}`, { json: { device_token: "unknown" } }), 200);
+  await expect(api.call("POST", `/api/v2/org/${org}/trusted-devices/verify/${user}`, { json: {} }), 422);
+  await expect(api.call("GET", `/api/v2/org/${org}/users/${user}/trusted-devices`), 200);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}/trusted-devices/unknown`), 404);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}/trusted-devices`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 404);
   const imported = await expect(api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [{ user_id: user, otpauth_uri: "otpauth://hotp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=1" }] } }), 200);

@@ -66,7 +66,8 @@ test("a refused attempt one second before the end of the backoff is not counted"
   assert.deepEqual([early.status, early.headers.get("retry-after")], [429, "1"]);
   await at(api.now + 1);
   const right = await validate(user, codeAtStep(secret, step()));
-  assert.deepEqual(right.body, { success: true, recovery_code_used: false, reenrollment_required: false, failed_attempts: 0, recovery_codes_remaining: 5 });
+  assert.deepEqual(right.body, { success: true, recovery_code_used: false, reenrollment_required: false, failed_attempts: 0, recovery_codes_remaining: 5, factor_id: right.body.factor_id });
+  assert.match(right.body.factor_id, /^[0-9a-f-]{36}$/);
 });
 
 test("after 100 consecutive failures the factor is locked until a forced enrollment", async () => {

@@ -81,7 +81,7 @@ test("an import with replace keeps the lockout, and without replace leaves a pen
   api.now = T0 + 60;
   assert.equal((await validateEnrollment(id, "000000")).body.failed_attempts, 1);
   const refused = await importSecret(id, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", false);
-  assert.equal(refused.body.results[0].error, "the user already has a factor; set replace to change it");
+  assert.equal(refused.body.results[0].error, "the user already has a factor; set replace to change it, or add_factor to add one beside it");
   assert.equal((await validateEnrollment(id, codeAtStep(body.secret, step(api.now)))).status, 429);
   assert.equal((await importSecret(id, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", true)).body.imported, 1);
   const throttled = await validate(id, codeAtStep("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", step(api.now)));
@@ -99,7 +99,8 @@ test("a code accepted once is refused after its secret is imported again", async
   assert.equal((await validate(id, code)).body.success, true);
   assert.equal((await validate(id, code)).body.success, false);
   assert.equal((await importSecret(id, secret, true)).body.imported, 1);
-  assert.equal((await validate(id, code)).body.success, false, "the same (secret, step) twice");
+  const replayed = await validate(id, code);
+  assert.equal(replayed.body.success, false, `the same (secret, step) twice: ${JSON.stringify(replayed.body)}`);
   // Removal and a new enrollment start nothing again either.
   await api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${id}`);
   const again = (await api.call("POST", `/api/v2/org/${org}/totp-enrollment`, { json: { user_id: id } })).body;

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::factor::MAX_FACTORS;
 use crate::guard::MAX_ENROLLMENTS;
 
 /// A domain failure.
@@ -36,6 +37,14 @@ pub enum Error {
     AlreadyValidated,
     /// The organization's TOTP connection is switched off.
     ConnectionInactive,
+    /// The organization requires MFA, the user's grace period ended at `enroll_by`, and the
+    /// user has no validated factor: send them to enrollment.
+    EnrollmentRequired {
+        /// The Unix second the grace period ended.
+        enroll_by: u64,
+    },
+    /// The user holds [`MAX_FACTORS`] factors already.
+    FactorLimit,
     /// The user enrolled [`MAX_ENROLLMENTS`] times; only a forced enrollment may replace it.
     EnrollmentLimit,
     /// Too many failed attempts: the user's attempts are refused until `until`.
@@ -44,6 +53,12 @@ pub enum Error {
         retry_after: u64,
         /// The Unix second the next attempt is allowed at.
         until: u64,
+    },
+    /// Too many failed trusted-device verifications for this user: none is looked at for
+    /// `retry_after` seconds. Apart from the user's lockout.
+    DeviceVerificationLimit {
+        /// Seconds until the next verification is looked at.
+        retry_after: u64,
     },
     /// The factor is locked for good; only a forced enrollment opens it.
     Locked,
@@ -64,6 +79,10 @@ pub enum Record {
     Organization,
     /// A user, by id or email.
     User,
+    /// One of a user's factors, by id.
+    Factor,
+    /// One of a user's trusted devices, by id.
+    TrustedDevice,
 }
 
 impl Error {
@@ -105,6 +124,17 @@ impl fmt::Display for Error {
             Self::NotFound(Record::ApiKey) => f.write_str("API key not found"),
             Self::NotFound(Record::Organization) => f.write_str("organization not found"),
             Self::NotFound(Record::User) => f.write_str("user not found"),
+            Self::NotFound(Record::Factor) => f.write_str("factor not found"),
+            Self::NotFound(Record::TrustedDevice) => f.write_str("trusted device not found"),
+            Self::EnrollmentRequired { enroll_by } => write!(
+                f,
+                "the organization requires MFA and the user's grace period ended at {enroll_by}: \
+                 enroll the user"
+            ),
+            Self::FactorLimit => write!(
+                f,
+                "the user has {MAX_FACTORS} factors; remove one before adding another"
+            ),
             Self::NotEnrolled => f.write_str("the user is not enrolled"),
             Self::EnrollmentPending => f.write_str("the user's enrollment is not validated yet"),
             Self::AlreadyValidated => f.write_str("the enrollment is already validated"),
@@ -120,6 +150,11 @@ impl fmt::Display for Error {
             Self::Throttled { retry_after, .. } => write!(
                 f,
                 "too many failed attempts; retry in {retry_after} seconds"
+            ),
+            Self::DeviceVerificationLimit { retry_after } => write!(
+                f,
+                "too many failed device verifications for this user; retry in {retry_after} \
+                 seconds"
             ),
             Self::Locked => f.write_str(
                 "the factor is locked after too many failed attempts; force a new enrollment",

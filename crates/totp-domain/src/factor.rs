@@ -1,17 +1,24 @@
-//! A user's TOTP factor: the secret it answers with and its rules, each a pure state change
-//! (no store, no clock): enroll again (beside the active secret until the new one is proven,
-//! or at once by force), promote a proven secret. What attempts earn (failures, lockout, the
-//! last accepted step, the recovery allowance, the enrollment count) is the user's
-//! [`Guard`](crate::guard::Guard), which outlives any secret.
+//! A user's TOTP factors (up to [`MAX_FACTORS`], each named): the secret each answers with and
+//! its rules, each a pure state change (no store, no clock): enroll again (beside the active
+//! secret until the new one is proven, or at once by force), promote a proven secret. What
+//! attempts earn (failures, lockout, the last accepted step, the recovery allowance, the
+//! enrollment count) is the user's [`Guard`](crate::guard::Guard), which outlives any secret.
 
 use otp_core::{Algorithm, Digits};
 use serde::Serialize;
 
 use crate::model::Method;
 
+/// Factors a user may hold at once, pending ones included.
+pub const MAX_FACTORS: usize = 5;
+
+/// The longest friendly name, in characters.
+pub const MAX_FRIENDLY_NAME: usize = 64;
+
 /// The state of a user's TOTP factor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum FactorStatus {
     /// Enrolled, waiting for a first valid code.
     Pending,
@@ -38,6 +45,14 @@ impl FactorStatus {
     }
 }
 
+/// The name a factor gets when none is given.
+pub fn default_name(method: Method) -> &'static str {
+    match method {
+        Method::TotpApp => "Authenticator app",
+        Method::Sms => "SMS",
+    }
+}
+
 /// What a new enrollment brings: a sealed secret and the parameters to use it with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enrollment {
@@ -53,11 +68,17 @@ pub struct Enrollment {
     pub period: u64,
 }
 
-/// A user's TOTP factor. The secret is sealed (AES-256-GCM) and opened only to verify.
+/// One of a user's TOTP factors. The secret is sealed (AES-256-GCM) and opened only to verify.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Factor {
-    /// The user's id; one factor per user.
+    /// Identifier.
+    pub id: String,
+    /// The user's id.
     pub user_id: String,
+    /// What the user calls it ("Work phone"), 1 to [`MAX_FRIENDLY_NAME`] characters.
+    pub friendly_name: String,
+    /// Unix seconds when the factor was created.
+    pub created_at: u64,
     /// Bumped by each enrollment.
     pub generation: u32,
     /// Pending or active.
@@ -67,8 +88,6 @@ pub struct Factor {
     /// A re-enrollment of an active factor, waiting for its first code; the active secret
     /// keeps answering challenges until then. Only ever set while the factor is active.
     pub pending: Option<Enrollment>,
-    /// A recovery code was used: the user should enroll again.
-    pub reenrollment_required: bool,
     /// When the factor's secret was enrolled or imported (a re-enrollment's once proven);
     /// `None` for factors enrolled before schema version 7.
     pub enrolled_at: Option<u64>,
@@ -77,15 +96,23 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// A first enrollment of `user_id` at `now`: pending.
-    pub fn new(user_id: &str, enrollment: Enrollment, now: u64) -> Self {
+    /// A new factor `id` of `user_id` named `friendly_name`, enrolled at `now`: pending.
+    pub fn new(
+        id: String,
+        user_id: &str,
+        friendly_name: String,
+        enrollment: Enrollment,
+        now: u64,
+    ) -> Self {
         Self {
+            id,
             user_id: user_id.to_owned(),
+            friendly_name,
+            created_at: now,
             generation: 1,
             status: FactorStatus::Pending,
             enrollment,
             pending: None,
-            reenrollment_required: false,
             enrolled_at: Some(now),
             last_used_at: None,
         }
@@ -103,11 +130,16 @@ impl Factor {
                 self.status = FactorStatus::Pending;
                 self.enrollment = enrollment;
                 self.pending = None;
-                self.reenrollment_required = false;
                 self.enrolled_at = Some(now);
                 self.last_used_at = None;
             }
         }
+    }
+
+    /// Whether a first code is awaited: the factor was never validated, or a re-enrollment
+    /// waits beside its active secret.
+    pub fn is_enrolling(&self) -> bool {
+        self.status == FactorStatus::Pending || self.pending.is_some()
     }
 
     /// The secret an enrollment's first code is checked against: the pending one beside an
@@ -123,7 +155,6 @@ impl Factor {
             return false;
         };
         self.enrollment = pending;
-        self.reenrollment_required = false;
         self.enrolled_at = Some(now);
         true
     }

@@ -1,7 +1,8 @@
 //! A user's security state and its rules, each a pure state change (no store, no clock): count
-//! a failure and apply the lockout, accept a time step once, count enrollments, spend the daily
-//! recovery allowance. It belongs to the user, not to a secret: enrolling, importing, replacing
-//! or removing a factor never resets it, so no side path steps around a lockout or replays a
+//! a failure and apply the lockout, accept a time step once (across all of the user's
+//! factors), count enrollments, spend the daily recovery allowance, limit trusted-device
+//! verifications. It belongs to the user, not to a secret: enrolling, importing, replacing or
+//! removing a factor never resets it, so no side path steps around a lockout or replays a
 //! code. Only a forced enrollment (a human verified the user) clears failures and lockout.
 
 use crate::lockout::LockoutPolicy;
@@ -11,6 +12,12 @@ pub const MAX_ENROLLMENTS: u32 = 6;
 
 /// At most one recovery code per this many seconds.
 pub const RECOVERY_INTERVAL: u64 = 24 * 60 * 60;
+
+/// Failed trusted-device verifications allowed per [`DEVICE_WINDOW`] and user.
+pub const MAX_DEVICE_FAILURES: u32 = 10;
+
+/// The window of [`MAX_DEVICE_FAILURES`], in seconds.
+pub const DEVICE_WINDOW: u64 = 10 * 60;
 
 /// What a user's attempts have earned, whatever secret they were made against.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -27,6 +34,15 @@ pub struct Guard {
     pub enrollments: u32,
     /// Unix seconds of the last recovery-code use.
     pub recovery_used_at: Option<u64>,
+    /// A recovery code was used since a new secret was last proven: the user should enroll
+    /// again.
+    pub reenrollment_required: bool,
+    /// Failed trusted-device verifications in the window that began at
+    /// `device_window_start`; apart from `failures`, so a stale device token never locks the
+    /// user out of their codes.
+    pub device_failures: u32,
+    /// Unix seconds when the current device-verification window began.
+    pub device_window_start: u64,
 }
 
 /// Failures and lockout at one moment.
@@ -58,6 +74,7 @@ impl Guard {
     pub fn enroll(&mut self, force: bool) -> Result<(), EnrollmentLimit> {
         if force {
             self.enrollments = 1;
+            self.reenrollment_required = false;
             self.succeed();
             return Ok(());
         }
@@ -131,8 +148,33 @@ impl Guard {
             return false;
         }
         self.recovery_used_at = Some(now);
+        self.reenrollment_required = true;
         self.succeed();
         true
+    }
+
+    /// A new secret was proven or imported: the re-enrollment a recovery code asked for is
+    /// done.
+    pub fn reenrolled(&mut self) {
+        self.reenrollment_required = false;
+    }
+
+    /// Whether a trusted-device verification may be made at `now`: `Err` with the Unix second
+    /// the window ends after [`MAX_DEVICE_FAILURES`] failures in it.
+    pub fn check_device_verification(&mut self, now: u64) -> Result<(), u64> {
+        let ends = self.device_window_start.saturating_add(DEVICE_WINDOW);
+        if now >= ends {
+            self.device_window_start = now;
+            self.device_failures = 0;
+        } else if self.device_failures >= MAX_DEVICE_FAILURES {
+            return Err(ends);
+        }
+        Ok(())
+    }
+
+    /// Counts a failed trusted-device verification (after [`Self::check_device_verification`]).
+    pub fn fail_device_verification(&mut self) {
+        self.device_failures = self.device_failures.saturating_add(1);
     }
 
     fn succeed(&mut self) {

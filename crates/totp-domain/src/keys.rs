@@ -19,6 +19,9 @@ const NONCE_LEN: usize = 12;
 /// The HKDF label of the SMS-code key.
 const SMS_CODE_LABEL: &[u8] = b"headless-totp sms-code v1";
 
+/// The HKDF label of the device-token key.
+const DEVICE_TOKEN_LABEL: &[u8] = b"headless-totp device-token v1";
+
 /// A sealing key with the id stored beside each ciphertext, so keys can be rotated.
 struct SealingKey {
     id: String,
@@ -51,6 +54,7 @@ pub struct Keys {
     signing: Zeroizing<Vec<u8>>,
     recovery: Zeroizing<Vec<u8>>,
     sms: Zeroizing<[u8; 32]>,
+    device: Zeroizing<[u8; 32]>,
     /// The first key hashes new emails; every key finds what it hashed.
     email: Vec<LookupKey>,
 }
@@ -72,15 +76,19 @@ impl Keys {
             .map(|(id, key)| LookupKey { id, key })
             .collect();
         let recovery = decode_key(config.recovery, "RECOVERY_HASH_KEY")?;
-        let mut sms = Zeroizing::new([0u8; 32]);
-        hkdf::Hkdf::<sha2::Sha256>::new(None, &recovery)
-            .expand(SMS_CODE_LABEL, sms.as_mut())
-            .map_err(|_| Error::internal("HKDF refused a 32-byte key"))?;
+        let derive = |label: &[u8]| -> Result<Zeroizing<[u8; 32]>> {
+            let mut key = Zeroizing::new([0u8; 32]);
+            hkdf::Hkdf::<sha2::Sha256>::new(None, &recovery)
+                .expand(label, key.as_mut())
+                .map_err(|_| Error::internal("HKDF refused a 32-byte key"))?;
+            Ok(key)
+        };
         Ok(Self {
             sealing,
             signing: decode_key(config.signing, "TOKEN_SIGNING_KEY")?,
+            sms: derive(SMS_CODE_LABEL)?,
+            device: derive(DEVICE_TOKEN_LABEL)?,
             recovery,
-            sms,
             email,
         })
     }
@@ -201,6 +209,12 @@ impl Keys {
     /// another challenge's code: HMAC-SHA-256 under the SMS-code key.
     pub fn sms_code_hash(&self, challenge_id: &str, code: &str) -> [u8; 32] {
         keyed_hash(self.sms.as_ref(), &["sms-code", challenge_id, code.trim()])
+    }
+
+    /// The stored hash of a trusted device's token, bound to its user so a token never
+    /// verifies for another: HMAC-SHA-256 under the device-token key.
+    pub fn device_token_hash(&self, user_id: &str, token: &str) -> [u8; 32] {
+        keyed_hash(self.device.as_ref(), &["device-token", user_id, token])
     }
 }
 
@@ -448,6 +462,24 @@ pub(crate) mod tests {
         assert_ne!(
             a.sms_code_hash("c", "1"),
             keyed_hash(&[4u8; 32], &["sms-code", "c", "1"])
+        );
+        // Device tokens have a derived key of their own, and each hash is bound to its user.
+        let token = "token";
+        assert_ne!(
+            a.device_token_hash("u", token),
+            rotated_recovery.device_token_hash("u", token)
+        );
+        assert_ne!(
+            a.device_token_hash("u", token),
+            a.device_token_hash("v", token)
+        );
+        assert_ne!(
+            a.device_token_hash("u", token),
+            keyed_hash(a.sms.as_ref(), &["device-token", "u", token])
+        );
+        assert_eq!(
+            a.device_token_hash("u", token),
+            a.device_token_hash("u", token)
         );
     }
 

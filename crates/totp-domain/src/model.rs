@@ -101,6 +101,24 @@ pub struct User {
     pub profile: Profile,
     /// Unix seconds.
     pub created_at: u64,
+    /// Where the user stands with the organization's MFA policy.
+    pub mfa: Mfa,
+}
+
+/// A user's MFA, as each user answer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = UserMfa))]
+pub struct Mfa {
+    /// The user has at least one validated factor.
+    pub enrolled: bool,
+    /// The organization's policy requires a factor.
+    pub required: bool,
+    /// Unix seconds when the user's grace period ends (or ended); null while MFA is optional.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub enroll_by: Option<u64>,
+    /// Validated factors.
+    pub active_factors: u32,
 }
 
 /// What is known of a user.
@@ -165,8 +183,46 @@ pub struct Connection {
     pub issuer: String,
     /// Consecutive failures allowed before backoff starts.
     pub max_attempts: u32,
+    /// Whether users must have a factor.
+    pub enforcement: Enforcement,
+    /// Days a user has to enroll once the policy requires it, 0 to 90.
+    pub enrollment_grace_days: u32,
+    /// Unix seconds when `enforcement` last became `required`; `None` while optional.
+    pub required_since: Option<u64>,
+    /// Days a remembered device stays trusted, 0 (off) to 90.
+    pub trusted_device_days: u32,
     /// Unix seconds.
     pub updated_at: u64,
+}
+
+/// Whether an organization's users must have a factor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Enforcement {
+    /// MFA for those who enroll.
+    Optional,
+    /// Every user, after the grace period.
+    Required,
+}
+
+impl Enforcement {
+    /// The name on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Optional => "optional",
+            Self::Required => "required",
+        }
+    }
+
+    /// Parses `optional` or `required`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "optional" => Some(Self::Optional),
+            "required" => Some(Self::Required),
+            _ => None,
+        }
+    }
 }
 
 /// An entry of an organization's audit trail. Never holds secrets or codes.

@@ -112,6 +112,13 @@ operations! {
         ImportFactors,
         CreateChallenge,
         ValidateChallenge,
+        Factors,
+        RenameFactor,
+        DeleteFactor,
+        VerifyTrustedDevice,
+        TrustedDevices,
+        RevokeTrustedDevice,
+        RevokeTrustedDevices,
         AuditEvents,
     }
 }

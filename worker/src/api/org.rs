@@ -2,7 +2,9 @@
 //! command built here (input checked for shape; values are checked by the domain).
 
 use totp_domain::error::Result;
-use totp_domain::org::{AnswerKind, ConnectionUpdate, ImportRequest, NewUser};
+use totp_domain::org::{
+    AnswerKind, ConnectionUpdate, EnrollOptions, ImportRequest, NewUser, RememberDevice,
+};
 use worker::Method::{self, Delete, Get, Patch, Post, Put};
 
 use super::{Command, Idempotency, Keeper, MAX_BODY, MAX_IMPORT_BODY, OrgOp, Serve, Spec};
@@ -99,6 +101,9 @@ impl OrgOp {
                             skew: input.number("skew")?,
                             issuer: input.text("issuer")?,
                             max_attempts: input.number("max_attempts")?,
+                            enforcement: input.text("enforcement")?,
+                            enrollment_grace_days: input.number("enrollment_grace_days")?,
+                            trusted_device_days: input.number("trusted_device_days")?,
                         },
                     })
                 },
@@ -110,7 +115,11 @@ impl OrgOp {
                 Kept(Keeper::Object(AnswerKind::Enrollment)),
                 |_, input| {
                     Ok(OrgCommand::Enroll {
-                        force: input.boolean("force_enroll")?.unwrap_or(false),
+                        options: EnrollOptions {
+                            force: input.boolean("force_enroll")?.unwrap_or(false),
+                            add_factor: input.boolean("add_factor")?.unwrap_or(false),
+                            friendly_name: input.text("friendly_name")?,
+                        },
                         user_id: input.required("user_id")?,
                     })
                 },
@@ -174,12 +183,13 @@ impl OrgOp {
                             request: ImportRequest {
                                 factors: input.parsed(
                                     "factors",
-                                    "must be a list of {user_id, otpauth_uri}",
+                                    "must be a list of {user_id, otpauth_uri, friendly_name?, add_factor?}",
                                 )?,
                                 issue_recovery_codes: input
                                     .boolean("issue_recovery_codes")?
                                     .unwrap_or(false),
                                 replace: input.boolean("replace")?.unwrap_or(false),
+                                add_factor: input.boolean("add_factor")?.unwrap_or(false),
                             },
                         })
                     },
@@ -205,6 +215,93 @@ impl OrgOp {
                     Ok(OrgCommand::ValidateChallenge {
                         user_id: path.owned("user_id")?,
                         code: input.required("code")?,
+                        remember: RememberDevice {
+                            remember_device: input.boolean("remember_device")?.unwrap_or(false),
+                            device_name: input.text("device_name")?,
+                        },
+                    })
+                },
+            ),
+            Self::Factors => org(
+                Get,
+                org_path!("/users/{user_id}/factors"),
+                "listFactors",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::Factors {
+                        user_id: path.owned("user_id")?,
+                    })
+                },
+            ),
+            Self::RenameFactor => org(
+                Patch,
+                org_path!("/users/{user_id}/factors/{factor_id}"),
+                "renameFactor",
+                Ignored,
+                |path, input| {
+                    Ok(OrgCommand::RenameFactor {
+                        user_id: path.owned("user_id")?,
+                        factor_id: path.owned("factor_id")?,
+                        friendly_name: input.text("friendly_name")?,
+                    })
+                },
+            ),
+            Self::DeleteFactor => org(
+                Delete,
+                org_path!("/users/{user_id}/factors/{factor_id}"),
+                "deleteFactor",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::DeleteFactor {
+                        user_id: path.owned("user_id")?,
+                        factor_id: path.owned("factor_id")?,
+                    })
+                },
+            ),
+            // Not kept: a kept "trusted" answer would outlive a revocation.
+            Self::VerifyTrustedDevice => org(
+                Post,
+                org_path!("/trusted-devices/verify/{user_id}"),
+                "verifyTrustedDevice",
+                Refused,
+                |path, input| {
+                    Ok(OrgCommand::VerifyTrustedDevice {
+                        user_id: path.owned("user_id")?,
+                        device_token: input.text("device_token")?,
+                    })
+                },
+            ),
+            Self::TrustedDevices => org(
+                Get,
+                org_path!("/users/{user_id}/trusted-devices"),
+                "listTrustedDevices",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::TrustedDevices {
+                        user_id: path.owned("user_id")?,
+                    })
+                },
+            ),
+            Self::RevokeTrustedDevice => org(
+                Delete,
+                org_path!("/users/{user_id}/trusted-devices/{device_id}"),
+                "revokeTrustedDevice",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::RevokeTrustedDevice {
+                        user_id: path.owned("user_id")?,
+                        device_id: path.owned("device_id")?,
+                    })
+                },
+            ),
+            Self::RevokeTrustedDevices => org(
+                Delete,
+                org_path!("/users/{user_id}/trusted-devices"),
+                "revokeTrustedDevices",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::RevokeTrustedDevices {
+                        user_id: path.owned("user_id")?,
                     })
                 },
             ),
@@ -260,12 +357,12 @@ fn profile(input: &Input) -> Result<NewUser> {
 #[cfg(test)]
 mod doc {
     use totp_domain::org::{
-        ChallengeCreated, EnrollmentCreated, EnrollmentStatus, ImportReport,
-        RecoveryCodesRegenerated, ValidationResult,
+        ChallengeCreated, DeviceVerification, EnrollmentCreated, EnrollmentStatus, FactorSummary,
+        ImportReport, RecoveryCodesRegenerated, TrustedDevice, ValidationResult,
     };
 
     use crate::api::OrgOp;
-    use crate::api::openapi::{Answer, Body, Doc, page, requests, schema};
+    use crate::api::openapi::{Answer, Body, Doc, list, page, requests, schema};
     use crate::wire::answers::{AuditEventBody, ConnectionBody, UserBody};
 
     impl OrgOp {
@@ -274,7 +371,7 @@ mod doc {
                 Self::CreateUser => Doc {
                     tag: "Users",
                     summary: "Create a user",
-                    description: "Creates a user from a profile: an email (unique in the organization, ignoring ASCII case), optional names and an E.164 phone number, stored sealed. Takes an Idempotency-Key.",
+                    description: "Creates a user from a profile: an email (unique in the organization, ignoring ASCII case), optional names and an E.164 phone number, stored sealed. The answer's mfa says where the user stands with the organization's MFA policy. Takes an Idempotency-Key.",
                     request: Some(Body {
                         schema: schema::<requests::CreateUserRequest>,
                         required: true,
@@ -328,7 +425,7 @@ mod doc {
                 Self::DeleteUser => Doc {
                     tag: "Users",
                     summary: "Delete a user",
-                    description: "Deletes the user with their factor (active and pending), recovery codes and challenges. The audit trail keeps one event naming the user by id only. Personal fields were only ever stored sealed, so nothing of the user remains readable in the object's storage files. The same email can be created again and gets a new id.",
+                    description: "Deletes the user with their factors (active and pending), recovery codes, challenges and trusted devices. The audit trail keeps one event naming the user by id only. Personal fields were only ever stored sealed, so nothing of the user remains readable in the object's storage files. The same email can be created again and gets a new id.",
                     request: None,
                     answer: Answer {
                         status: 204,
@@ -340,7 +437,7 @@ mod doc {
                 Self::Connection => Doc {
                     tag: "TOTP connection",
                     summary: "Get the organization's TOTP connection",
-                    description: "The organization's TOTP settings: whether MFA is on, the method, algorithm, digits, period, skew, issuer and the failed attempts allowed before backoff.",
+                    description: "The organization's TOTP settings: whether MFA is on, the method, algorithm, digits, period, skew, issuer, the failed attempts allowed before backoff, the MFA policy (enforcement, enrollment_grace_days) and how long a remembered device stays trusted.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -352,7 +449,7 @@ mod doc {
                 Self::UpdateConnection => Doc {
                     tag: "TOTP connection",
                     summary: "Change the organization's TOTP connection",
-                    description: "Changes the organization's TOTP settings; an absent field keeps its value, and every field is checked before anything is written. A factor keeps the algorithm, digits and period it was enrolled with.",
+                    description: "Changes the organization's TOTP settings; an absent field keeps its value, and every field is checked before anything is written. A factor keeps the algorithm, digits and period it was enrolled with. A change of the MFA policy (enforcement, enrollment_grace_days) is audited as mfa_policy.updated.",
                     request: Some(Body {
                         schema: schema::<requests::UpdateTotpConnectionRequest>,
                         required: false,
@@ -367,7 +464,7 @@ mod doc {
                 Self::Enroll => Doc {
                     tag: "Enrollment",
                     summary: "Enroll a user in TOTP",
-                    description: "Enrolls a user. A first enrollment creates a pending factor. A re-enrollment of a validated user without force_enroll creates a pending secret beside the active one: the active secret and its recovery codes keep answering challenges until the new secret is validated, which replaces it. force_enroll replaces the factor at once, issues new recovery codes and clears failures and lockout.",
+                    description: "Enrolls a user. A first enrollment creates a pending factor. A re-enrollment of a validated user without force_enroll renews the user's first factor with a pending secret beside the active one: the active secret and its recovery codes keep answering challenges until the new secret is validated, which replaces it (and revokes the user's trusted devices). add_factor creates a new pending factor beside the user's others instead (up to five, app method only; the recovery codes stay). force_enroll replaces all of the user's factors at once with one new factor, issues new recovery codes, clears failures and lockout and revokes trusted devices. Takes an Idempotency-Key.",
                     request: Some(Body {
                         schema: schema::<requests::EnrollRequest>,
                         required: true,
@@ -382,7 +479,7 @@ mod doc {
                 Self::ValidateEnrollment => Doc {
                     tag: "Enrollment",
                     summary: "Validate an enrollment with its first code",
-                    description: "Validates the pending secret (a first enrollment or a re-enrollment) with its first code; a re-enrollment's secret then replaces the active one. Counted like any attempt; 409 when nothing is pending. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    description: "Validates a pending secret (a first enrollment, an added factor or a re-enrollment) with its first code, checked against every secret of the user awaiting one; a re-enrollment's secret then replaces the active one. factor_id says which factor it proved. Counted like any attempt; 409 when nothing is pending. An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
                         schema: schema::<requests::ValidateEnrollmentRequest>,
                         required: true,
@@ -397,7 +494,7 @@ mod doc {
                 Self::EnrollmentStatus => Doc {
                     tag: "Enrollment",
                     summary: "Get a user's enrollment",
-                    description: "Whether the user has a factor (none, pending, active), when it was enrolled and last used, the recovery codes left, and whether attempts are refused: what a login branches on. A user id or email that names no one is a 404 (user_not_found), never \"not enrolled\". Never the secret.",
+                    description: "Whether the user has a factor (none, pending, active; active_factors counts the validated ones), when it was enrolled and last used, the recovery codes left, and whether attempts are refused: what a login branches on. A user id or email that names no one is a 404 (user_not_found), never \"not enrolled\". Never the secret.",
                     request: None,
                     answer: Answer {
                         status: 200,
@@ -409,7 +506,7 @@ mod doc {
                 Self::DeleteEnrollment => Doc {
                     tag: "Enrollment",
                     summary: "Remove a user's factor",
-                    description: "Removes the user's factor (active and pending), recovery codes and open challenges: the support path to turn MFA off for one user. Audited. The next enrollment is a first one.",
+                    description: "Removes all of the user's factors (active and pending), recovery codes, open challenges and trusted devices: the support path to turn MFA off for one user. Audited. The next enrollment is a first one.",
                     request: None,
                     answer: Answer {
                         status: 204,
@@ -436,7 +533,7 @@ mod doc {
                 Self::ImportFactors => Doc {
                     tag: "Enrollment",
                     summary: "Import existing TOTP factors",
-                    description: "Imports existing TOTP factors (from another provider or your own database) so users need not enroll again. Each entry becomes the user's active factor, sealed like any secret, in its own transaction, and is reported on its own: a bad entry leaves the others imported. A user who has a factor (pending or active) is left unchanged unless `replace` is set. An import changes the secret only: the user's failure count, lockout, last accepted time step and recovery allowance stay, so a code accepted before is refused after the same secret is imported again. No active connection is needed, so factors can be brought in before the connection is switched on. Secrets under 80 bits refuse the whole request (422); under 128 bits the entry is marked `weak_secret`. Up to 500 entries and 256 KiB per request. Audited per entry.",
+                    description: "Imports existing TOTP factors (from another provider or your own database) so users need not enroll again. Each entry becomes an active factor of its user, named by its friendly_name, sealed like any secret, in its own transaction, and is reported on its own: a bad entry leaves the others imported. A user who has a factor (pending or active) is left unchanged unless `replace` (which replaces the user's factors and revokes their trusted devices) or `add_factor` (which adds one beside them, up to five) is set. An import changes the secret only: the user's failure count, lockout, last accepted time step and recovery allowance stay, so a code accepted before is refused after the same secret is imported again. No active connection is needed, so factors can be brought in before the connection is switched on. Secrets under 80 bits refuse the whole request (422); under 128 bits the entry is marked `weak_secret`. Up to 500 entries and 256 KiB per request. Audited per entry.",
                     request: Some(Body {
                         schema: schema::<requests::ImportRequest>,
                         required: true,
@@ -451,19 +548,19 @@ mod doc {
                 Self::CreateChallenge => Doc {
                     tag: "Challenges",
                     summary: "Open a challenge",
-                    description: "Opens a challenge for the user's active factor, superseding the open one. SMS method: the answer holds a random code of this challenge's own to send.",
+                    description: "Opens a challenge for the user, superseding the open one; a code of any of the user's validated factors answers it. SMS method: the answer holds a random code of this challenge's own to send. Past the grace period of a required MFA policy, a user without a validated factor is refused (403 enrollment_required): send them to enrollment.",
                     request: None,
                     answer: Answer {
                         status: 201,
                         description: "Created",
                         schema: Some(schema::<ChallengeCreated>),
                     },
-                    errors: &[400, 401, 413, 415, 404, 409, 422],
+                    errors: &[400, 401, 413, 415, 403, 404, 409, 422],
                 },
                 Self::ValidateChallenge => Doc {
                     tag: "Challenges",
                     summary: "Validate a code or a recovery code",
-                    description: "The second step of a sign-in: a code of the user's active factor (spaces and hyphens ignored), or a recovery code (one per 24 hours). Every well-formed attempt counts; a refusal says why (reason); after max_attempts failures the user backs off (429). An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
+                    description: "The second step of a sign-in: a code of any of the user's validated factors (spaces and hyphens ignored; factor_id says which matched, and a time step is accepted once per user), or a recovery code (one per 24 hours; it revokes the user's trusted devices). Every well-formed attempt counts; a refusal says why (reason); after max_attempts failures the user backs off (429). With remember_device, while the connection's trusted_device_days is above 0, a factor's accepted code also remembers the device: device_token is shown once. Past the grace period of a required MFA policy, a user without a validated factor is refused (403 enrollment_required). An Idempotency-Key header is refused here (422): a replayed success would let one code succeed twice.",
                     request: Some(Body {
                         schema: schema::<requests::ValidateChallengeRequest>,
                         required: true,
@@ -474,6 +571,96 @@ mod doc {
                         schema: Some(schema::<ValidationResult>),
                     },
                     errors: &[400, 401, 413, 415, 403, 404, 409, 422, 429],
+                },
+                Self::Factors => Doc {
+                    tag: "Factors",
+                    summary: "List a user's factors",
+                    description: "The user's factors, oldest first (the first is the one an enrollment without add_factor renews): id, friendly_name, method, status, when created and last used. Never a secret.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The factors",
+                        schema: Some(list::<FactorSummary>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RenameFactor => Doc {
+                    tag: "Factors",
+                    summary: "Rename a factor",
+                    description: "Changes a factor's friendly_name (1 to 64 characters, trimmed). Audited.",
+                    request: Some(Body {
+                        schema: schema::<requests::RenameFactorRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "The renamed factor",
+                        schema: Some(schema::<FactorSummary>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::DeleteFactor => Doc {
+                    tag: "Factors",
+                    summary: "Remove one factor",
+                    description: "Removes one of the user's factors; the others keep working. The user's trusted devices are revoked. Removing the last factor removes the enrollment, recovery codes and open challenges with it. The user's failures, lockout and last accepted time step stay. Audited.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Removed",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::VerifyTrustedDevice => Doc {
+                    tag: "Trusted devices",
+                    summary: "Verify a trusted device",
+                    description: "Whether a device_token (from a validation with remember_device) names a device of this user that is still trusted; a success records its last use. A revoked, expired or unknown token answers trusted: false, counted against a limit of its own (10 failures per 10 minutes per user, then 429 device_verification_limit), never the user's lockout. An Idempotency-Key header is refused here (422): a kept answer would outlive a revocation.",
+                    request: Some(Body {
+                        schema: schema::<requests::VerifyTrustedDeviceRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "Checked",
+                        schema: Some(schema::<DeviceVerification>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422, 429],
+                },
+                Self::TrustedDevices => Doc {
+                    tag: "Trusted devices",
+                    summary: "List a user's trusted devices",
+                    description: "The user's devices still trusted, oldest first, with their names and expiries. Never a token: only its keyed hash is stored.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The devices",
+                        schema: Some(list::<TrustedDevice>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RevokeTrustedDevice => Doc {
+                    tag: "Trusted devices",
+                    summary: "Revoke a trusted device",
+                    description: "Revokes one of the user's trusted devices: its token answers trusted: false from now on. Audited.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Revoked",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RevokeTrustedDevices => Doc {
+                    tag: "Trusted devices",
+                    summary: "Revoke all of a user's trusted devices",
+                    description: "Revokes every trusted device of the user (none is an answer too). Audited.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Revoked",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
                 },
                 Self::AuditEvents => Doc {
                     tag: "Audit",

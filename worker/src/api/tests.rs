@@ -86,6 +86,37 @@ fn every_operation_of_the_document_is_routed_to_its_name() {
             "/api/v2/org/acme/totp-challenge/validation/u1",
             "validateChallenge",
         ),
+        (Get, "/api/v2/org/acme/users/u1/factors", "listFactors"),
+        (
+            Patch,
+            "/api/v2/org/acme/users/u1/factors/f1",
+            "renameFactor",
+        ),
+        (
+            Delete,
+            "/api/v2/org/acme/users/u1/factors/f1",
+            "deleteFactor",
+        ),
+        (
+            Post,
+            "/api/v2/org/acme/trusted-devices/verify/u1",
+            "verifyTrustedDevice",
+        ),
+        (
+            Get,
+            "/api/v2/org/acme/users/u1/trusted-devices",
+            "listTrustedDevices",
+        ),
+        (
+            Delete,
+            "/api/v2/org/acme/users/u1/trusted-devices/d1",
+            "revokeTrustedDevice",
+        ),
+        (
+            Delete,
+            "/api/v2/org/acme/users/u1/trusted-devices",
+            "revokeTrustedDevices",
+        ),
         (Get, "/api/v2/org/acme/audit-events", "listAuditEvents"),
     ];
     for (method, path, expected) in &table {
@@ -202,6 +233,7 @@ fn only_creating_operations_keep_answers_and_code_checks_refuse_keys() {
         OrgOp::ValidateEnrollment,
         OrgOp::ValidateChallenge,
         OrgOp::RegenerateRecoveryCodes,
+        OrgOp::VerifyTrustedDevice,
     ] {
         assert_eq!(rule(Operation::Org(checks_a_code)), Idempotency::Refused);
     }
@@ -213,7 +245,7 @@ fn only_creating_operations_keep_answers_and_code_checks_refuse_keys() {
     let keyed = Operation::all()
         .filter(|operation| rule(*operation) != Idempotency::Ignored)
         .count();
-    assert_eq!(keyed, 7, "every other operation ignores the key");
+    assert_eq!(keyed, 8, "every other operation ignores the key");
 }
 
 #[test]
@@ -263,14 +295,18 @@ fn operations_become_commands_with_their_input_checked_for_shape() {
         &form("user_id=u1&force_enroll=1"),
     )
     .unwrap();
-    assert!(matches!(enroll, OrgCommand::Enroll { ref user_id, force: true } if user_id == "u1"));
+    assert!(
+        matches!(enroll, OrgCommand::Enroll { ref user_id, ref options } if user_id == "u1" && options.force && !options.add_factor)
+    );
     let plain = command(
         OrgOp::Enroll,
         &format!("{ORG}/totp-enrollment"),
-        &form("user_id=u1"),
+        &form("user_id=u1&add_factor=true&friendly_name=Work+phone"),
     )
     .unwrap();
-    assert!(matches!(plain, OrgCommand::Enroll { force: false, .. }));
+    assert!(
+        matches!(plain, OrgCommand::Enroll { ref options, .. } if !options.force && options.add_factor && options.friendly_name.as_deref() == Some("Work phone"))
+    );
     match command(OrgOp::Enroll, &format!("{ORG}/totp-enrollment"), &form("")) {
         Err(Error::Invalid { field, .. }) => assert_eq!(field, "user_id"),
         other => panic!("{other:?}"),
@@ -295,7 +331,34 @@ fn operations_become_commands_with_their_input_checked_for_shape() {
     )
     .unwrap();
     assert!(
-        matches!(validate, OrgCommand::ValidateChallenge { ref user_id, ref code } if user_id == "u2" && code == "123456")
+        matches!(validate, OrgCommand::ValidateChallenge { ref user_id, ref code, ref remember } if user_id == "u2" && code == "123456" && !remember.remember_device)
+    );
+    let remembering = command(
+        OrgOp::ValidateChallenge,
+        &format!("{ORG}/totp-challenge/validation/u2"),
+        &form("code=123456&remember_device=1&device_name=Laptop"),
+    )
+    .unwrap();
+    assert!(
+        matches!(remembering, OrgCommand::ValidateChallenge { ref remember, .. } if remember.remember_device && remember.device_name.as_deref() == Some("Laptop"))
+    );
+    let rename = command(
+        OrgOp::RenameFactor,
+        &format!("{ORG}/users/u3/factors/f1"),
+        &form("friendly_name=Backup"),
+    )
+    .unwrap();
+    assert!(
+        matches!(rename, OrgCommand::RenameFactor { ref user_id, ref factor_id, ref friendly_name } if user_id == "u3" && factor_id == "f1" && friendly_name.as_deref() == Some("Backup"))
+    );
+    let verify = command(
+        OrgOp::VerifyTrustedDevice,
+        &format!("{ORG}/trusted-devices/verify/u4"),
+        &form("device_token=abc"),
+    )
+    .unwrap();
+    assert!(
+        matches!(verify, OrgCommand::VerifyTrustedDevice { ref user_id, ref device_token } if user_id == "u4" && device_token.as_deref() == Some("abc"))
     );
     let connection = command(
         OrgOp::UpdateConnection,

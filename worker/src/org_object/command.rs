@@ -7,11 +7,12 @@ use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::IdempotentRequest;
 use totp_domain::model::{Organization, PageRequest};
 use totp_domain::org::{
-    AnswerKind, ConnectionUpdate, ImportRequest, NewUser, OrgService, UserUpdate,
+    AnswerKind, ConnectionUpdate, EnrollOptions, ImportRequest, NewUser, OrgService,
+    RememberDevice, UserUpdate,
 };
 use totp_domain::sql::Sql;
 
-use crate::wire::answers::{AuditEventBody, ConnectionBody, ExportBody, UserBody};
+use crate::wire::answers::{AuditEventBody, ConnectionBody, ExportBody, List, UserBody};
 
 /// One call into an organization's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,23 +38,87 @@ pub struct Keyed {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum OrgCommand {
-    CreateUser { user: NewUser },
-    Users { page: PageRequest },
-    User { id: String },
-    UpdateUser { id: String, update: UserUpdate },
-    DeleteUser { id: String },
+    CreateUser {
+        user: NewUser,
+    },
+    Users {
+        page: PageRequest,
+    },
+    User {
+        id: String,
+    },
+    UpdateUser {
+        id: String,
+        update: UserUpdate,
+    },
+    DeleteUser {
+        id: String,
+    },
     Connection,
-    UpdateConnection { update: ConnectionUpdate },
-    Enroll { user_id: String, force: bool },
-    ValidateEnrollment { user_id: String, code: String },
-    EnrollmentStatus { user_id: String },
-    DeleteEnrollment { user_id: String },
-    RegenerateRecoveryCodes { user_id: String, code: String },
-    ImportFactors { request: ImportRequest },
-    CreateChallenge { user_id: String },
-    ValidateChallenge { user_id: String, code: String },
-    AuditEvents { page: PageRequest },
-    Reseal { limit: u32 },
+    UpdateConnection {
+        update: ConnectionUpdate,
+    },
+    Enroll {
+        user_id: String,
+        options: EnrollOptions,
+    },
+    ValidateEnrollment {
+        user_id: String,
+        code: String,
+    },
+    EnrollmentStatus {
+        user_id: String,
+    },
+    DeleteEnrollment {
+        user_id: String,
+    },
+    RegenerateRecoveryCodes {
+        user_id: String,
+        code: String,
+    },
+    ImportFactors {
+        request: ImportRequest,
+    },
+    CreateChallenge {
+        user_id: String,
+    },
+    ValidateChallenge {
+        user_id: String,
+        code: String,
+        remember: RememberDevice,
+    },
+    Factors {
+        user_id: String,
+    },
+    RenameFactor {
+        user_id: String,
+        factor_id: String,
+        friendly_name: Option<String>,
+    },
+    DeleteFactor {
+        user_id: String,
+        factor_id: String,
+    },
+    VerifyTrustedDevice {
+        user_id: String,
+        device_token: Option<String>,
+    },
+    TrustedDevices {
+        user_id: String,
+    },
+    RevokeTrustedDevice {
+        user_id: String,
+        device_id: String,
+    },
+    RevokeTrustedDevices {
+        user_id: String,
+    },
+    AuditEvents {
+        page: PageRequest,
+    },
+    Reseal {
+        limit: u32,
+    },
     Export,
 }
 
@@ -84,7 +149,9 @@ pub fn run(
             let connection = api.update_connection(update)?;
             (200, body(ConnectionBody::from(connection))?)
         }
-        OrgCommand::Enroll { user_id, force } => (201, body(api.enroll(&user_id, force)?)?),
+        OrgCommand::Enroll { user_id, options } => {
+            (201, body(api.enroll_with(&user_id, options)?)?)
+        }
         OrgCommand::ValidateEnrollment { user_id, code } => {
             (200, body(api.validate_enrollment(&user_id, &code)?)?)
         }
@@ -102,8 +169,49 @@ pub fn run(
         }
         OrgCommand::ImportFactors { request } => (200, body(api.import_factors(request)?)?),
         OrgCommand::CreateChallenge { user_id } => (201, body(api.create_challenge(&user_id)?)?),
-        OrgCommand::ValidateChallenge { user_id, code } => {
-            (200, body(api.validate_challenge(&user_id, &code)?)?)
+        OrgCommand::ValidateChallenge {
+            user_id,
+            code,
+            remember,
+        } => (
+            200,
+            body(api.validate_challenge_remembering(&user_id, &code, remember)?)?,
+        ),
+        OrgCommand::Factors { user_id } => (
+            200,
+            body(List {
+                data: api.factors(&user_id)?,
+            })?,
+        ),
+        OrgCommand::RenameFactor {
+            user_id,
+            factor_id,
+            friendly_name,
+        } => (
+            200,
+            body(api.rename_factor(&user_id, &factor_id, friendly_name)?)?,
+        ),
+        OrgCommand::DeleteFactor { user_id, factor_id } => {
+            api.delete_factor(&user_id, &factor_id)?;
+            (204, Value::Null)
+        }
+        OrgCommand::VerifyTrustedDevice {
+            user_id,
+            device_token,
+        } => (200, body(api.verify_device(&user_id, device_token)?)?),
+        OrgCommand::TrustedDevices { user_id } => (
+            200,
+            body(List {
+                data: api.trusted_devices(&user_id)?,
+            })?,
+        ),
+        OrgCommand::RevokeTrustedDevice { user_id, device_id } => {
+            api.revoke_device(&user_id, &device_id)?;
+            (204, Value::Null)
+        }
+        OrgCommand::RevokeTrustedDevices { user_id } => {
+            api.revoke_devices(&user_id)?;
+            (204, Value::Null)
         }
         OrgCommand::AuditEvents { page } => (
             200,

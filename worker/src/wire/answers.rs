@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use totp_domain::model::{
-    Account, ApiKey, AuditEvent, Connection, Environment, Method, Organization, Profile, User,
+    Account, ApiKey, AuditEvent, Connection, Enforcement, Environment, Method, Mfa, Organization,
+    Profile, User,
 };
 
 /// `{"status": "ok"}`: the health checks.
@@ -153,6 +154,8 @@ pub struct UserBody<'a> {
     pub profile: ProfileBody,
     /// Unix seconds.
     pub created_at: u64,
+    /// Where the user stands with the organization's MFA policy.
+    pub mfa: Mfa,
 }
 
 impl<'a> UserBody<'a> {
@@ -162,6 +165,7 @@ impl<'a> UserBody<'a> {
             organization_domain: &org.domain,
             profile: user.profile.into(),
             created_at: user.created_at,
+            mfa: user.mfa,
         }
     }
 }
@@ -209,6 +213,14 @@ pub struct ConnectionBody {
     pub issuer: String,
     #[cfg_attr(test, schema(minimum = 1, maximum = 20))]
     pub max_attempts: u32,
+    /// `required`: every user must have a validated factor once their grace period ends.
+    pub enforcement: Enforcement,
+    /// Days a user has to enroll once MFA is required.
+    #[cfg_attr(test, schema(minimum = 0, maximum = 90))]
+    pub enrollment_grace_days: u32,
+    /// Days a remembered device stays trusted; 0 turns trusted devices off.
+    #[cfg_attr(test, schema(minimum = 0, maximum = 90))]
+    pub trusted_device_days: u32,
     /// Unix seconds.
     pub updated_at: u64,
 }
@@ -224,6 +236,9 @@ impl From<Connection> for ConnectionBody {
             skew: connection.skew,
             issuer: connection.issuer,
             max_attempts: connection.max_attempts,
+            enforcement: connection.enforcement,
+            enrollment_grace_days: connection.enrollment_grace_days,
+            trusted_device_days: connection.trusted_device_days,
             updated_at: connection.updated_at,
         }
     }

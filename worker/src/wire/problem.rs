@@ -76,14 +76,18 @@ impl HttpError {
                     (401, "unauthorized")
                 }
                 Error::NotFound(_) | Error::NotEnrolled => (404, "not_found"),
-                Error::EnrollmentLimit | Error::Locked => (403, "forbidden"),
+                Error::EnrollmentLimit | Error::Locked | Error::EnrollmentRequired { .. } => {
+                    (403, "forbidden")
+                }
                 Error::AccountExists
                 | Error::OrganizationNamesExhausted
+                | Error::FactorLimit
                 | Error::EnrollmentPending
                 | Error::AlreadyValidated
                 | Error::ConnectionInactive
                 | Error::IdempotencyKeyInUse => (409, "conflict"),
                 Error::Throttled { .. } => (429, "too_many_attempts"),
+                Error::DeviceVerificationLimit { .. } => (429, "too_many_requests"),
                 Error::Internal(_) => (500, "internal_error"),
             },
             Self::NoRoute => (404, "not_found"),
@@ -120,7 +124,12 @@ pub enum ErrorCode {
     ApiKeyNotFound,
     OrganizationNotFound,
     UserNotFound,
+    FactorNotFound,
+    TrustedDeviceNotFound,
     NotEnrolled,
+    EnrollmentRequired,
+    FactorLimit,
+    DeviceVerificationLimit,
     EnrollmentPending,
     AlreadyValidated,
     ConnectionInactive,
@@ -161,6 +170,11 @@ impl HttpError {
                 Error::NotFound(Record::ApiKey) => ErrorCode::ApiKeyNotFound,
                 Error::NotFound(Record::Organization) => ErrorCode::OrganizationNotFound,
                 Error::NotFound(Record::User) => ErrorCode::UserNotFound,
+                Error::NotFound(Record::Factor) => ErrorCode::FactorNotFound,
+                Error::NotFound(Record::TrustedDevice) => ErrorCode::TrustedDeviceNotFound,
+                Error::EnrollmentRequired { .. } => ErrorCode::EnrollmentRequired,
+                Error::FactorLimit => ErrorCode::FactorLimit,
+                Error::DeviceVerificationLimit { .. } => ErrorCode::DeviceVerificationLimit,
                 Error::NotEnrolled => ErrorCode::NotEnrolled,
                 Error::EnrollmentPending => ErrorCode::EnrollmentPending,
                 Error::AlreadyValidated => ErrorCode::AlreadyValidated,
@@ -196,7 +210,10 @@ impl HttpError {
             Self::Domain(Error::Throttled { retry_after, until }) => {
                 (Some(*retry_after), Some(*until))
             }
-            Self::RateLimited(retry_after) => (Some(*retry_after), None),
+            Self::RateLimited(retry_after)
+            | Self::Domain(Error::DeviceVerificationLimit { retry_after }) => {
+                (Some(*retry_after), None)
+            }
             _ => (None, None),
         }
     }

@@ -13,7 +13,7 @@ fn enrollment(byte: u8) -> Enrollment {
 }
 
 fn factor() -> Factor {
-    Factor::new("u", enrollment(1), 100)
+    Factor::new("f".into(), "u", "Phone".into(), enrollment(1), 100)
 }
 
 #[test]
@@ -21,10 +21,13 @@ fn a_new_factor_is_pending() {
     let factor = factor();
     assert_eq!(factor.status, FactorStatus::Pending);
     assert_eq!(factor.generation, 1);
+    assert_eq!(factor.pending.as_ref(), None);
+    assert!(factor.is_enrolling());
     assert_eq!(
-        (factor.pending.as_ref(), factor.reenrollment_required),
-        (None, false)
+        (factor.id.as_str(), factor.friendly_name.as_str()),
+        ("f", "Phone")
     );
+    assert_eq!(factor.created_at, 100);
     assert_eq!(factor.enrolling(), &enrollment(1));
     assert_eq!((factor.enrolled_at, factor.last_used_at), (Some(100), None));
 }
@@ -44,10 +47,11 @@ fn a_pending_factor_is_replaced_in_place() {
 fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
     let mut factor = factor();
     factor.activate();
-    factor.reenrollment_required = true;
+    assert!(!factor.is_enrolling());
     factor.last_used_at = Some(150);
     factor.reenroll(enrollment(2), false, 200);
     factor.reenroll(enrollment(3), false, 300);
+    assert!(factor.is_enrolling());
     assert_eq!(
         (factor.enrolled_at, factor.last_used_at),
         (Some(100), Some(150)),
@@ -63,10 +67,6 @@ fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
         "the newest pending wins"
     );
     assert_eq!(factor.enrolling(), &enrollment(3));
-    assert!(
-        factor.reenrollment_required,
-        "until the new secret is proven"
-    );
     assert!(factor.promote(400));
     assert_eq!(
         (&factor.enrollment, factor.pending.as_ref()),
@@ -74,7 +74,7 @@ fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
     );
     assert_eq!(factor.enrolled_at, Some(400));
     assert_eq!(factor.status, FactorStatus::Active);
-    assert!(!factor.reenrollment_required);
+    assert_eq!(factor.created_at, 100, "the factor's, not its secret's");
     assert!(!factor.promote(500), "nothing pending");
     assert_eq!(factor.enrolled_at, Some(400));
     assert_eq!(factor.enrolling(), &enrollment(3));
@@ -84,7 +84,6 @@ fn an_active_factor_keeps_its_secret_until_the_pending_one_is_proven() {
 fn a_forced_enrollment_drops_the_pending_secret_and_replaces_at_once() {
     let mut factor = factor();
     factor.activate();
-    factor.reenrollment_required = true;
     factor.last_used_at = Some(150);
     factor.reenroll(enrollment(2), false, 200);
     factor.reenroll(enrollment(3), true, 300);
@@ -93,7 +92,6 @@ fn a_forced_enrollment_drops_the_pending_secret_and_replaces_at_once() {
         (factor.status, &factor.enrollment, factor.pending.as_ref()),
         (FactorStatus::Pending, &enrollment(3), None)
     );
-    assert!(!factor.reenrollment_required);
     assert_eq!(factor.generation, 3);
 }
 
@@ -103,4 +101,10 @@ fn statuses_round_trip_through_storage_names() {
         assert_eq!(FactorStatus::parse(status.as_str()), Some(status));
     }
     assert_eq!(FactorStatus::parse("removed"), None);
+}
+
+#[test]
+fn each_method_has_a_default_name() {
+    assert_eq!(default_name(Method::TotpApp), "Authenticator app");
+    assert_eq!(default_name(Method::Sms), "SMS");
 }

@@ -142,6 +142,7 @@ fn a_forced_enrollment_clears_the_lockout_and_the_count_only() {
         last_accepted_at: Some(NOW),
         enrollments: MAX_ENROLLMENTS,
         recovery_used_at: Some(NOW),
+        ..Guard::default()
     };
     assert_eq!(guard.enroll(true), Ok(()));
     assert_eq!(
@@ -186,4 +187,44 @@ fn one_recovery_per_day_clears_failures() {
     assert!(!guard.use_recovery(NOW + RECOVERY_INTERVAL - 1));
     assert_eq!(guard.recovery_used_at, Some(NOW));
     assert!(guard.use_recovery(NOW + RECOVERY_INTERVAL));
+}
+
+#[test]
+fn a_recovery_asks_for_a_reenrollment_until_a_new_secret_or_a_forced_enrollment() {
+    let mut guard = Guard::default();
+    assert!(!guard.reenrollment_required);
+    assert!(guard.use_recovery(NOW));
+    assert!(guard.reenrollment_required);
+    guard.enroll(false).unwrap();
+    assert!(
+        guard.reenrollment_required,
+        "until the new secret is proven"
+    );
+    guard.reenrolled();
+    assert!(!guard.reenrollment_required);
+    assert!(guard.use_recovery(NOW + RECOVERY_INTERVAL));
+    guard.enroll(true).unwrap();
+    assert!(!guard.reenrollment_required, "a forced enrollment");
+}
+
+#[test]
+fn device_verifications_fail_a_bounded_number_of_times_per_window() {
+    let mut guard = Guard::default();
+    for _ in 0..MAX_DEVICE_FAILURES {
+        guard.check_device_verification(NOW).unwrap();
+        guard.fail_device_verification();
+    }
+    assert_eq!(
+        guard.check_device_verification(NOW + DEVICE_WINDOW - 1),
+        Err(NOW + DEVICE_WINDOW)
+    );
+    assert_eq!(guard.failures, 0, "never the user's lockout");
+    guard
+        .check_device_verification(NOW + DEVICE_WINDOW)
+        .unwrap();
+    assert_eq!(
+        (guard.device_failures, guard.device_window_start),
+        (0, NOW + DEVICE_WINDOW),
+        "a new window"
+    );
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
-use crate::factor::{Enrollment, Factor};
+use crate::factor::{Enrollment, Factor, FactorStatus};
 use crate::guard::Locked;
 use crate::lockout::LockoutPolicy;
 use crate::model::{Connection, Method};
@@ -26,12 +26,12 @@ pub struct ValidationResult {
     pub success: bool,
     /// A recovery code was spent by this request (at most one per 24 hours).
     pub recovery_code_used: bool,
-    /// A recovery code has been used since the user last enrolled: the factor keeps working,
-    /// and this stays true on every answer until a new enrollment is validated, which the
-    /// integrator should ask for.
+    /// A recovery code has been used since the user last proved a new secret: the factors keep
+    /// working, and this stays true on every answer until a new enrollment is validated, which
+    /// the integrator should ask for.
     pub reenrollment_required: bool,
-    /// Consecutive failed attempts so far: 0 after a success of the active factor; after a
-    /// re-enrollment's secret is proven, the count earned on the old one, until the next
+    /// Consecutive failed attempts so far: 0 after a success of an active factor; after a new
+    /// secret is proven beside an active factor, the count earned before, until the next
     /// success.
     pub failed_attempts: u32,
     /// Unused recovery codes after this request.
@@ -40,6 +40,24 @@ pub struct ValidationResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub reason: Option<FailureReason>,
+    /// The factor whose code was accepted; absent when none was (a refusal, or a recovery
+    /// code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub factor_id: Option<String>,
+    /// A challenge validated with `remember_device` while trusted devices are on: the
+    /// device's token, shown once. Send it to `trusted-devices/verify` at the next sign-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub device_token: Option<String>,
+    /// The remembered device's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub device_id: Option<String>,
+    /// The last second (Unix seconds) the remembered device is trusted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub device_expires_at: Option<u64>,
 }
 
 /// Why a well-formed code was not accepted. Each is counted as a failed attempt.
@@ -70,33 +88,61 @@ pub(super) enum AttemptKind {
     Proof,
 }
 
+/// What an accepted attempt adds to its transaction; boxed so the attempt's code is compiled
+/// once, not once per caller.
+pub(super) type OnSuccess<'a> = Box<dyn FnOnce(Accepted) -> Result<Vec<Statement>> + 'a>;
+
+/// What an accepted code was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Accepted {
+    /// A factor's code.
+    Factor,
+    /// A recovery code.
+    Recovery,
+}
+
 impl<S: Sql> OrgService<'_, S> {
     pub(super) fn open_totp(&self, user_id: &str, e: &Enrollment) -> Result<Totp> {
         let secret = self.keys.open(&e.sealed_secret, user_id)?;
         Totp::new(&secret, e.algorithm, e.digits, e.period).map_err(Error::internal)
     }
 
-    /// Counts the attempt on the user's guard, checks the code (or spends a recovery code),
-    /// and commits the guard, the factor and the audit trail in one transaction, with
-    /// `on_success` if the code was accepted.
+    /// Counts the attempt on the user's guard, checks the code against every factor the
+    /// attempt may prove (or spends a recovery code), and commits the guard, the factor that
+    /// matched, the audit trail and what `on_success` adds, in one transaction.
     pub(super) fn attempt(
         &self,
         connection: &Connection,
-        mut factor: Factor,
+        user_id: &str,
+        mut factors: Vec<Factor>,
         code: &str,
         kind: AttemptKind,
-        on_success: Vec<Statement>,
+        on_success: OnSuccess<'_>,
     ) -> Result<ValidationResult> {
-        let checked = match kind {
-            AttemptKind::Enrollment => factor.enrolling(),
-            AttemptKind::Challenge | AttemptKind::Proof => &factor.enrollment,
+        let has_active = factors.iter().any(|f| f.status == FactorStatus::Active);
+        let candidates: Vec<usize> = (0..factors.len())
+            .filter(|&i| match kind {
+                AttemptKind::Enrollment => factors[i].is_enrolling(),
+                AttemptKind::Challenge | AttemptKind::Proof => {
+                    factors[i].status == FactorStatus::Active
+                }
+            })
+            .collect();
+        let secret_of = |factor: &Factor| -> Enrollment {
+            match kind {
+                AttemptKind::Enrollment => factor.enrolling().clone(),
+                AttemptKind::Challenge | AttemptKind::Proof => factor.enrollment.clone(),
+            }
         };
+        let digits: Vec<Digits> = candidates
+            .iter()
+            .map(|&i| secret_of(&factors[i]).digits)
+            .collect();
         // Refused before it counts: a code of another shape cannot be right.
-        let code = &shaped(code, checked.digits, kind == AttemptKind::Challenge)?;
+        let code = &shaped(code, &digits, kind == AttemptKind::Challenge)?;
         let policy = LockoutPolicy::new(connection.max_attempts);
-        let user_id = factor.user_id.clone();
-        let user = Some(user_id.as_str());
-        let mut guard = store::guard(self.sql, &user_id)?;
+        let user = Some(user_id);
+        let mut guard = store::guard(self.sql, user_id)?;
         let before = guard.standing();
         let failures = guard
             .record_attempt(self.now, &policy)
@@ -114,13 +160,15 @@ impl<S: Sql> OrgService<'_, S> {
         };
         let mut writes = Vec::new();
         let mut refusal = FailureReason::InvalidCode;
+        let mut matched = None;
         let accepted = match &recovery_hash {
             Some(hash) => {
-                let unused = store::recovery_code_unused(self.sql, &user_id, hash)?;
+                let unused = store::recovery_code_unused(self.sql, user_id, hash)?;
                 let spent = unused && guard.use_recovery(self.now);
                 if spent {
-                    factor.reenrollment_required = true;
-                    writes.push(store::spend_recovery_code(&user_id, hash, self.now));
+                    // A lost device is the usual reason: none stays trusted.
+                    writes.push(store::spend_recovery_code(user_id, hash, self.now));
+                    writes.push(store::delete_devices(user_id));
                     writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
                 } else if unused {
                     refusal = FailureReason::RecoveryCodeRateLimited;
@@ -128,16 +176,20 @@ impl<S: Sql> OrgService<'_, S> {
                 spent
             }
             None => {
-                // An enrollment's code proves the pending secret if there is one; a
-                // challenge's, the active one.
-                let promoting = kind == AttemptKind::Enrollment && factor.pending.is_some();
-                let secret = match kind {
-                    AttemptKind::Enrollment => factor.enrolling(),
-                    AttemptKind::Challenge | AttemptKind::Proof => &factor.enrollment,
-                };
-                let period = secret.period;
-                let proven = self.check(connection, &user_id, secret, code, kind)?;
-                let accepted = proven.is_some_and(|proven| {
+                // Every candidate is checked, none skipped once one matched, so the time taken
+                // says nothing of which factor a code belongs to.
+                let mut proven_by = None;
+                for &i in &candidates {
+                    let secret = secret_of(&factors[i]);
+                    if code.len() != secret.digits.count() {
+                        continue;
+                    }
+                    let proven = self.check(connection, user_id, &secret, code, kind)?;
+                    if let (None, Some(proven)) = (&proven_by, proven) {
+                        proven_by = Some((i, secret.period, proven));
+                    }
+                }
+                let accepted = proven_by.is_some_and(|(i, period, proven)| {
                     writes.extend(proven.close);
                     let fresh = match proven.step {
                         Some(step) => guard.accept_step(step, period),
@@ -146,16 +198,23 @@ impl<S: Sql> OrgService<'_, S> {
                             true
                         }
                     };
-                    if fresh && promoting {
-                        // Failures earned on this user stay: only a success of the active
-                        // secret or a forced enrollment clears them.
-                        guard.restore(before);
-                        factor.promote(self.now);
-                    } else if fresh {
-                        factor.activate();
-                    } else {
+                    let factor = &mut factors[i];
+                    if !fresh {
                         refusal = FailureReason::CodeAlreadyUsed;
+                    } else if kind == AttemptKind::Enrollment {
+                        if has_active {
+                            // Failures earned on this user stay: only a success of an active
+                            // secret or a forced enrollment clears them.
+                            guard.restore(before);
+                        }
+                        if factor.promote(self.now) {
+                            // The secret devices were trusted under is gone.
+                            writes.push(store::delete_devices(user_id));
+                        }
+                        factor.activate();
+                        guard.reenrolled();
                     }
+                    matched = fresh.then_some(i);
                     fresh
                 });
                 let event = match kind {
@@ -165,7 +224,8 @@ impl<S: Sql> OrgService<'_, S> {
                     AttemptKind::Proof => None,
                 };
                 if let Some(event) = event.filter(|_| accepted) {
-                    writes.push(self.audit(event, user, None));
+                    let detail = matched.map(|i| format!("factor {}", factors[i].id));
+                    writes.push(self.audit(event, user, detail));
                 }
                 accepted
             }
@@ -177,7 +237,7 @@ impl<S: Sql> OrgService<'_, S> {
                 AttemptKind::Enrollment | AttemptKind::Proof => AnswerKind::Enrollment,
                 AttemptKind::Challenge => AnswerKind::Challenge,
             };
-            writes.push(store::forget_answers(&user_id, &[ended]));
+            writes.push(store::forget_answers(user_id, &[ended]));
         } else {
             writes.push(self.audit(
                 AuditKind::ValidationFailed,
@@ -192,22 +252,33 @@ impl<S: Sql> OrgService<'_, S> {
                 ));
             }
         }
-        writes.insert(0, store::save_guard(&user_id, &guard));
-        if accepted {
+        writes.insert(0, store::save_guard(user_id, &guard));
+        let matched = matched.map(|i| {
+            let factor = &mut factors[i];
             factor.last_used_at = Some(self.now);
-            // The factor changes only when a code is accepted; a refused one is the guard's.
-            writes.insert(1, store::save_factor(&factor));
-            writes.extend(on_success);
+            // A factor changes only when its code is accepted; a refused one is the guard's.
+            writes.insert(1, store::save_factor(factor));
+            &factors[i]
+        });
+        if accepted {
+            writes.extend(on_success(match matched {
+                Some(_) => Accepted::Factor,
+                None => Accepted::Recovery,
+            })?);
         }
         self.sql.commit(writes)?;
 
         Ok(ValidationResult {
             success: accepted,
             recovery_code_used: accepted && recovery_hash.is_some(),
-            reenrollment_required: factor.reenrollment_required,
+            reenrollment_required: guard.reenrollment_required,
             failed_attempts: guard.failures,
-            recovery_codes_remaining: store::recovery_codes_left(self.sql, &user_id)?,
+            recovery_codes_remaining: store::recovery_codes_left(self.sql, user_id)?,
             reason: (!accepted).then_some(refusal),
+            factor_id: matched.map(|factor| factor.id.clone()),
+            device_token: None,
+            device_id: None,
+            device_expires_at: None,
         })
     }
 }
@@ -215,23 +286,28 @@ impl<S: Sql> OrgService<'_, S> {
 /// The code to check: its digits without the spaces or hyphens authenticator apps group them
 /// with ("123 456"), or, where one may stand in, a recovery code as typed. Any other shape is
 /// a 422 naming `code`.
-fn shaped(code: &str, digits: Digits, recovery: bool) -> Result<String> {
+fn shaped(code: &str, digits: &[Digits], recovery: bool) -> Result<String> {
     let bare: String = code
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
         .collect();
-    if bare.len() == digits.count() && bare.bytes().all(|byte| byte.is_ascii_digit()) {
+    let counts = || digits.iter().map(|d| d.count());
+    if counts().any(|count| count == bare.len()) && bare.bytes().all(|byte| byte.is_ascii_digit()) {
         return Ok(bare);
     }
     if recovery && otp_core::recovery::normalize(code).is_some() {
         return Ok(code.to_owned());
     }
     let or_recovery = if recovery { ", or a recovery code" } else { "" };
+    let mut counts: Vec<usize> = counts().collect();
+    counts.sort_unstable();
+    counts.dedup();
+    let counts: Vec<String> = counts.iter().map(usize::to_string).collect();
     Err(Error::invalid(
         "code",
         format!(
             "must be {} digits (spaces and hyphens are ignored){or_recovery}",
-            digits.count()
+            counts.join(" or ")
         ),
     ))
 }

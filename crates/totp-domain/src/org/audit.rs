@@ -11,6 +11,16 @@ use super::{OrgService, store};
 pub enum AuditKind {
     /// The TOTP connection changed.
     ConnectionUpdated,
+    /// The MFA policy (enforcement, grace period) changed.
+    PolicyUpdated,
+    /// A factor was renamed (the detail is its id).
+    FactorRenamed,
+    /// One of a user's factors was removed (the detail is its id).
+    FactorRemoved,
+    /// A device was remembered after a validation (the detail is its id).
+    TrustedDeviceCreated,
+    /// Trusted devices were revoked (the detail says which, or why).
+    TrustedDevicesRevoked,
     /// A profile changed (the detail names the fields, never their values).
     UserUpdated,
     /// A user was deleted (named by id only).
@@ -46,6 +56,11 @@ impl AuditKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::ConnectionUpdated => "connection.updated",
+            Self::PolicyUpdated => "mfa_policy.updated",
+            Self::FactorRenamed => "factor.renamed",
+            Self::FactorRemoved => "factor.removed",
+            Self::TrustedDeviceCreated => "trusted_device.created",
+            Self::TrustedDevicesRevoked => "trusted_devices.revoked",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::EnrollmentCreated => "enrollment.created",

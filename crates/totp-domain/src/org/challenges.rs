@@ -3,12 +3,14 @@
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::factor::FactorStatus;
 use crate::model::Method;
 use crate::new_id;
 use crate::sql::Sql;
 
-use super::attempt::{AttemptKind, ValidationResult, code_expiry};
+use super::attempt::{Accepted, AttemptKind, ValidationResult, code_expiry};
 use super::audit::AuditKind;
+use super::devices::{RememberDevice, device_name};
 use super::store::{AnswerKind, NewChallenge, Purpose};
 use super::{OrgService, store};
 
@@ -40,7 +42,14 @@ impl<S: Sql> OrgService<'_, S> {
     /// own to send.
     pub fn create_challenge(&self, user_id: &str) -> Result<ChallengeCreated> {
         let connection = self.active_connection()?;
-        let factor = self.active_factor(user_id)?;
+        let (_, factors) = self.with_active_factor(&connection, user_id)?;
+        // The first validated factor says how the code is sent; any of them may answer it.
+        let Some(factor) = factors
+            .into_iter()
+            .find(|factor| factor.status == FactorStatus::Active)
+        else {
+            return Err(crate::error::Error::internal("no active factor"));
+        };
         let id = new_id()?;
         let method = factor.enrollment.method;
         let (code, expires_at, mut writes) = match method {
@@ -84,16 +93,49 @@ impl<S: Sql> OrgService<'_, S> {
         })
     }
 
-    /// Checks a challenge's code or a recovery code.
+    /// Checks a challenge's code (against every validated factor of the user) or a recovery
+    /// code.
     pub fn validate_challenge(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
+        self.validate_challenge_remembering(user_id, code, RememberDevice::default())
+    }
+
+    /// Checks a challenge's code; if a factor's code is accepted and trusted devices are on,
+    /// remembers the device `remember` describes and answers its token, once.
+    pub fn validate_challenge_remembering(
+        &self,
+        user_id: &str,
+        code: &str,
+        remember: RememberDevice,
+    ) -> Result<ValidationResult> {
+        let name = device_name(remember.device_name.as_deref())?;
         let connection = self.active_connection()?;
-        let factor = self.active_factor(user_id)?;
-        self.attempt(
+        let (user, factors) = self.with_active_factor(&connection, user_id)?;
+        let days = connection.trusted_device_days;
+        let device = (remember.remember_device && days > 0)
+            .then(|| self.new_device(&user, name, days))
+            .transpose()?;
+        let mut issued = None;
+        let mut result = self.attempt(
             &connection,
-            factor,
+            &user,
+            factors,
             code,
             AttemptKind::Challenge,
-            Vec::new(),
-        )
+            Box::new(|accepted| match (accepted, device) {
+                // A recovery code revokes every trusted device: it remembers none.
+                (Accepted::Factor, Some(device)) => {
+                    let writes = device.writes;
+                    issued = Some((device.token, device.id, device.expires_at));
+                    Ok(writes)
+                }
+                _ => Ok(Vec::new()),
+            }),
+        )?;
+        if let Some((token, id, expires_at)) = issued {
+            result.device_token = Some(token);
+            result.device_id = Some(id);
+            result.device_expires_at = Some(expires_at);
+        }
+        Ok(result)
     }
 }

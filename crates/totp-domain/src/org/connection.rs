@@ -4,7 +4,7 @@ use otp_core::{Algorithm, Digits};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Connection, Method, Organization};
+use crate::model::{Connection, Enforcement, Method, Organization};
 use crate::sql::Sql;
 use crate::validate;
 
@@ -30,7 +30,19 @@ pub struct ConnectionUpdate {
     pub issuer: Option<String>,
     /// 1 to 20 failures before backoff.
     pub max_attempts: Option<u64>,
+    /// `optional` or `required`.
+    pub enforcement: Option<String>,
+    /// Days, within [`GRACE_DAYS`].
+    pub enrollment_grace_days: Option<u64>,
+    /// Days, within [`TRUSTED_DEVICE_DAYS`]; 0 turns trusted devices off.
+    pub trusted_device_days: Option<u64>,
 }
+
+/// The grace period a required policy may give users to enroll.
+pub const GRACE_DAYS: std::ops::RangeInclusive<u64> = 0..=90;
+
+/// How long a remembered device may stay trusted.
+pub const TRUSTED_DEVICE_DAYS: std::ops::RangeInclusive<u64> = 0..=90;
 
 /// Periods authenticator apps use: 30 s almost everywhere, 60 s on some tokens, 15 s at most
 /// as short; longer periods only keep a guessed code valid longer.
@@ -95,6 +107,26 @@ impl<S: Sql> OrgService<'_, S> {
         if let Some(max_attempts) = update.max_attempts {
             connection.max_attempts = in_range("max_attempts", max_attempts, 1..=20)? as u32;
         }
+        let policy_before = (connection.enforcement, connection.enrollment_grace_days);
+        if let Some(enforcement) = update.enforcement {
+            let enforcement = Enforcement::parse(&enforcement)
+                .ok_or_else(|| Error::invalid("enforcement", "must be optional or required"))?;
+            // The grace period runs from when the policy became required.
+            connection.required_since = match (connection.enforcement, enforcement) {
+                (_, Enforcement::Optional) => None,
+                (Enforcement::Optional, Enforcement::Required) => Some(self.now),
+                (Enforcement::Required, Enforcement::Required) => connection.required_since,
+            };
+            connection.enforcement = enforcement;
+        }
+        if let Some(days) = update.enrollment_grace_days {
+            connection.enrollment_grace_days =
+                in_range("enrollment_grace_days", days, GRACE_DAYS)? as u32;
+        }
+        if let Some(days) = update.trusted_device_days {
+            connection.trusted_device_days =
+                in_range("trusted_device_days", days, TRUSTED_DEVICE_DAYS)? as u32;
+        }
         connection.updated_at = self.now;
         let state = if connection.active {
             "active"
@@ -102,16 +134,25 @@ impl<S: Sql> OrgService<'_, S> {
             "inactive"
         };
         let detail = format!("{state}, method {}", connection.method.as_str());
-        self.sql.commit(vec![
+        let mut writes = vec![
             store::save_connection(&connection),
             self.audit(AuditKind::ConnectionUpdated, None, Some(detail)),
-        ])?;
+        ];
+        if policy_before != (connection.enforcement, connection.enrollment_grace_days) {
+            let detail = format!(
+                "enforcement {}, grace {} days",
+                connection.enforcement.as_str(),
+                connection.enrollment_grace_days
+            );
+            writes.push(self.audit(AuditKind::PolicyUpdated, None, Some(detail)));
+        }
+        self.sql.commit(writes)?;
         Ok(connection)
     }
 }
 
 /// The connection an organization starts with: inactive, SHA-1, 6 digits, 30 s, one step of
-/// skew, five free attempts, its name as the issuer.
+/// skew, five free attempts, its name as the issuer, MFA optional, no trusted devices.
 pub(super) fn default_connection(organization: &Organization, now: u64) -> Connection {
     Connection {
         active: false,
@@ -122,6 +163,10 @@ pub(super) fn default_connection(organization: &Organization, now: u64) -> Conne
         skew: 1,
         issuer: organization.name.replace(':', " "),
         max_attempts: 5,
+        enforcement: Enforcement::Optional,
+        enrollment_grace_days: 0,
+        required_since: None,
+        trusted_device_days: 0,
         updated_at: now,
     }
 }

@@ -1,11 +1,12 @@
 //! Enrollment: a new secret (sealed), five recovery codes, and validation by a first code. A
-//! re-enrollment of an active factor waits beside it until that first code.
+//! re-enrollment of an active factor waits beside it until that first code; `add_factor`
+//! enrolls another named factor beside the user's others.
 
 use otp_core::{OtpauthUri, Secret};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::factor::{self, Enrollment, Factor, FactorStatus, MAX_FACTORS};
 use crate::guard::EnrollmentLimit;
 use crate::model::Method;
 use crate::new_id;
@@ -13,6 +14,7 @@ use crate::sql::Sql;
 
 use super::attempt::{AttemptKind, ValidationResult};
 use super::audit::AuditKind;
+use super::factors::friendly_name;
 use super::recovery_codes::RECOVERY_CODES;
 use super::store::{AnswerKind, Purpose};
 use super::{OrgService, store};
@@ -24,6 +26,10 @@ use super::{OrgService, store};
 pub struct EnrollmentCreated {
     /// The user's id.
     pub user_id: String,
+    /// The factor enrolled: a new one (first enrollment, `add_factor`) or the one renewed.
+    pub factor_id: String,
+    /// The factor's name.
+    pub friendly_name: String,
     /// Always `pending` until validated.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::pending))]
     pub status: FactorStatus,
@@ -53,12 +59,62 @@ pub struct EnrollmentCreated {
     pub recovery_codes_remaining: u32,
 }
 
+/// How to enroll, as received.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct EnrollOptions {
+    /// Replace the user's factors at once with a new one (a human verified the user).
+    #[serde(default)]
+    pub force: bool,
+    /// Enroll a new factor beside the user's others instead of renewing the first one.
+    #[serde(default)]
+    pub add_factor: bool,
+    /// The factor's name (1 to 64 characters); by default named after its method.
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+}
+
 impl<S: Sql> OrgService<'_, S> {
     /// Enrolls a user with a fresh secret. An active factor keeps working until the new secret
     /// is validated, unless `force`, which replaces it at once and clears failures and lockout.
     pub fn enroll(&self, user_id: &str, force: bool) -> Result<EnrollmentCreated> {
+        let options = EnrollOptions {
+            force,
+            ..EnrollOptions::default()
+        };
+        self.enroll_with(user_id, options)
+    }
+
+    /// Enrolls a user. Without `add_factor`, as [`Self::enroll`] does with the user's first
+    /// factor (a forced enrollment also removes the others). With it, a new pending factor
+    /// beside the others, up to [`MAX_FACTORS`]; the user's recovery codes stay.
+    pub fn enroll_with(&self, user_id: &str, options: EnrollOptions) -> Result<EnrollmentCreated> {
+        let EnrollOptions {
+            force,
+            add_factor,
+            friendly_name: name,
+        } = options;
+        if force && add_factor {
+            return Err(Error::invalid(
+                "add_factor",
+                "cannot be combined with force_enroll, which replaces the user's factors",
+            ));
+        }
+        let name = name.map(|name| friendly_name(&name)).transpose()?;
         let connection = self.active_connection()?;
         let user = self.user(user_id)?;
+        let factors = store::factors(self.sql, &user.id)?;
+        let first = factors.is_empty();
+        if add_factor && !first {
+            if connection.method == Method::Sms {
+                return Err(Error::invalid(
+                    "add_factor",
+                    "needs the totp_app method: SMS codes go to the user's one phone number",
+                ));
+            }
+            if factors.len() >= MAX_FACTORS {
+                return Err(Error::FactorLimit);
+            }
+        }
         let secret = Secret::generate().map_err(Error::internal)?;
         let enrollment = Enrollment {
             method: connection.method,
@@ -71,20 +127,26 @@ impl<S: Sql> OrgService<'_, S> {
         guard
             .enroll(force)
             .map_err(|EnrollmentLimit| Error::EnrollmentLimit)?;
-        let existing = store::factor(self.sql, &user.id)?;
-        let first = existing.is_none();
-        let factor = match existing {
-            None => Factor::new(&user.id, enrollment, self.now),
-            Some(mut factor) => {
-                factor.reenroll(enrollment, force, self.now);
-                factor
+
+        let mut writes = vec![store::save_guard(&user.id, &guard)];
+        let factor = match factors.into_iter().next() {
+            Some(mut renewed) if !add_factor => {
+                renewed.reenroll(enrollment, force, self.now);
+                renewed.friendly_name = name.unwrap_or(renewed.friendly_name);
+                if force {
+                    // A forced enrollment leaves the user one factor, the new one, and no
+                    // trusted device.
+                    writes.extend(store::delete_factors(&user.id));
+                    writes.push(store::delete_devices(&user.id));
+                }
+                renewed
+            }
+            _ => {
+                let name = name.unwrap_or_else(|| factor::default_name(connection.method).into());
+                Factor::new(new_id()?, &user.id, name, enrollment, self.now)
             }
         };
-
-        let mut writes = vec![
-            store::save_guard(&user.id, &guard),
-            store::save_factor(&factor),
-        ];
+        writes.push(store::save_factor(&factor));
         let recovery_codes = if first || force {
             let set = self.recovery_set(&user.id)?;
             writes.extend(set.writes);
@@ -105,6 +167,8 @@ impl<S: Sql> OrgService<'_, S> {
         }
         let mut created = EnrollmentCreated {
             user_id: user.id.clone(),
+            factor_id: factor.id.clone(),
+            friendly_name: factor.friendly_name.clone(),
             status: FactorStatus::Pending,
             method: connection.method,
             otpauth_uri: None,
@@ -144,44 +208,54 @@ impl<S: Sql> OrgService<'_, S> {
                 writes.extend(issued.writes);
             }
         }
-        let detail = if force { "forced" } else { "standard" };
+        let detail = match (force, add_factor) {
+            (true, _) => "forced",
+            (false, true) => "added",
+            (false, false) => "standard",
+        };
         writes.push(self.audit(
             AuditKind::EnrollmentCreated,
             Some(&user.id),
-            Some(detail.into()),
+            Some(format!("{detail}, factor {}", factor.id)),
         ));
         self.sql.commit(writes)?;
         Ok(created)
     }
 
-    /// Validates a pending enrollment with a first code; a wrong code counts as a failure.
-    /// A pending secret beside an active one replaces it when validated.
+    /// Validates a pending enrollment with a first code, checked against every factor of the
+    /// user awaiting one; a wrong code counts as a failure. A pending secret beside an active
+    /// one replaces it when validated.
     pub fn validate_enrollment(&self, user_id: &str, code: &str) -> Result<ValidationResult> {
         let connection = self.active_connection()?;
         let user = self.user_id(user_id)?;
-        let factor = store::factor(self.sql, &user)?.ok_or(Error::NotEnrolled)?;
-        if factor.status == FactorStatus::Active && factor.pending.is_none() {
+        let factors = store::factors(self.sql, &user)?;
+        if factors.is_empty() {
+            return Err(Error::NotEnrolled);
+        }
+        if !factors.iter().any(Factor::is_enrolling) {
             return Err(Error::AlreadyValidated);
         }
         self.attempt(
             &connection,
-            factor,
+            &user,
+            factors,
             code,
             AttemptKind::Enrollment,
-            Vec::new(),
+            Box::new(|_| Ok(Vec::new())),
         )
     }
 
-    /// Removes the user's factor (active and pending), recovery codes and open challenges: the
-    /// support path to turn MFA off for one user. The next enrollment issues new recovery
-    /// codes; what the user's attempts earned (failures, lockout, the last accepted step, the
-    /// enrollment count, the recovery allowance) stays.
+    /// Removes all of the user's factors (active and pending), recovery codes, open challenges
+    /// and trusted devices: the support path to turn MFA off for one user. The next enrollment
+    /// issues new recovery codes; what the user's attempts earned (failures, lockout, the last
+    /// accepted step, the enrollment count, the recovery allowance) stays.
     pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
         let user = self.user_id(user_id)?;
         if store::factor(self.sql, &user)?.is_none() {
             return Err(Error::NotEnrolled);
         }
-        let mut writes = store::delete_factor(&user);
+        let mut writes = store::delete_factors(&user);
+        writes.push(store::delete_devices(&user));
         writes.push(store::forget_answers(
             &user,
             &[AnswerKind::Enrollment, AnswerKind::Challenge],

@@ -12,12 +12,14 @@ use otp_core::{OtpauthUri, UriError};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Record, Result};
-use crate::factor::{Enrollment, Factor, FactorStatus};
+use crate::factor::{self, Enrollment, Factor, FactorStatus, MAX_FACTORS};
 use crate::model::Method;
+use crate::new_id;
 use crate::sql::Sql;
 
 use super::audit::AuditKind;
 use super::connection::PERIODS;
+use super::factors::friendly_name;
 use super::store::AnswerKind;
 use super::{OrgService, store};
 
@@ -37,6 +39,13 @@ pub struct ImportEntry {
     pub user_id: Option<String>,
     /// `otpauth://totp/...`.
     pub otpauth_uri: Option<String>,
+    /// The factor's name (1 to 64 characters); by default "Authenticator app".
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// Import beside the user's factors instead of refusing (or, with `replace`, replacing
+    /// them); overrides the request's `add_factor`.
+    #[serde(default)]
+    pub add_factor: Option<bool>,
 }
 
 /// What to import, and how.
@@ -47,9 +56,12 @@ pub struct ImportRequest {
     /// Issue five recovery codes with each imported factor (shown once, in its result).
     #[serde(default)]
     pub issue_recovery_codes: bool,
-    /// Replace a user's factor (pending or active); without it such a user is left unchanged.
+    /// Replace a user's factors (pending or active); without it such a user is left unchanged.
     #[serde(default)]
     pub replace: bool,
+    /// Import each factor beside the user's others (up to five), keeping them.
+    #[serde(default)]
+    pub add_factor: bool,
 }
 
 /// The outcome of one entry.
@@ -94,6 +106,12 @@ pub struct ImportReport {
 impl<S: Sql> OrgService<'_, S> {
     /// Imports each entry on its own; the report says what became of each.
     pub fn import_factors(&self, request: ImportRequest) -> Result<ImportReport> {
+        if request.replace && request.add_factor {
+            return Err(Error::invalid(
+                "add_factor",
+                "cannot be combined with replace: choose one",
+            ));
+        }
         if request.factors.is_empty() || request.factors.len() > MAX_IMPORTS {
             return Err(Error::invalid(
                 "factors",
@@ -117,12 +135,13 @@ impl<S: Sql> OrgService<'_, S> {
             let sent = entry.user_id.clone();
             // A storage failure stops the request (logged, answered generically); the entries
             // before it stay imported, each in its own transaction.
-            let result = match self.import_one(
-                entry.user_id,
-                uri,
-                request.issue_recovery_codes,
-                request.replace,
-            )? {
+            let how = How {
+                issue_recovery_codes: request.issue_recovery_codes,
+                replace: request.replace,
+                add_factor: entry.add_factor.unwrap_or(request.add_factor),
+                friendly_name: entry.friendly_name,
+            };
+            let result = match self.import_one(entry.user_id, uri, how)? {
                 Ok(imported) => ImportResult {
                     index,
                     user_id: Some(imported.user_id),
@@ -155,9 +174,14 @@ impl<S: Sql> OrgService<'_, S> {
         &self,
         user_id: Option<String>,
         uri: Option<Parsed>,
-        issue_recovery_codes: bool,
-        replace: bool,
+        how: How,
     ) -> Result<Refusable<Imported>> {
+        let How {
+            issue_recovery_codes,
+            replace,
+            add_factor,
+            friendly_name: name,
+        } = how;
         let Some(sent) = user_id else {
             return Ok(Err(Refusal::UserIdMissing));
         };
@@ -177,13 +201,23 @@ impl<S: Sql> OrgService<'_, S> {
         if !PERIODS.contains(&parsed.period()) {
             return Ok(Err(Refusal::PeriodOutOfRange));
         }
-        let existing = store::factor(self.sql, &user)?;
-        if existing.is_some() && !replace {
+        let name = match name.map(|name| friendly_name(&name)).transpose() {
+            Ok(name) => name.unwrap_or_else(|| factor::default_name(Method::TotpApp).into()),
+            Err(error) => return Ok(Err(Refusal::FriendlyName(error.to_string()))),
+        };
+        let existing = store::factors(self.sql, &user)?;
+        let replacing = !existing.is_empty() && !add_factor;
+        if replacing && !replace {
             return Ok(Err(Refusal::ExistingFactor));
+        }
+        if add_factor && existing.len() >= MAX_FACTORS {
+            return Ok(Err(Refusal::FactorLimit));
         }
         let sealed_secret = self.keys.seal(parsed.secret(), &user)?;
         let mut factor = Factor::new(
+            new_id()?,
             &user,
+            name,
             Enrollment {
                 method: Method::TotpApp,
                 sealed_secret,
@@ -194,17 +228,25 @@ impl<S: Sql> OrgService<'_, S> {
             self.now,
         );
         factor.status = FactorStatus::Active;
-        factor.generation = existing
-            .as_ref()
-            .map_or(1, |old| old.generation.saturating_add(1));
 
-        let mut writes = store::delete_factor(&user);
+        let mut writes = Vec::new();
+        if replacing {
+            // The factors it replaces go with their challenges, kept answers and the devices
+            // trusted under them.
+            writes.extend(store::delete_factors(&user));
+            writes.push(store::delete_devices(&user));
+            writes.push(store::forget_answers(
+                &user,
+                &[AnswerKind::Enrollment, AnswerKind::Challenge],
+            ));
+        }
         writes.push(store::save_factor(&factor));
-        // Whatever an earlier answer held (a pending secret, a challenge) is replaced.
-        writes.push(store::forget_answers(
-            &user,
-            &[AnswerKind::Enrollment, AnswerKind::Challenge],
-        ));
+        // A new secret is in: the re-enrollment a recovery code asked for is done.
+        let mut guard = store::guard(self.sql, &user)?;
+        if guard.reenrollment_required {
+            guard.reenrolled();
+            writes.push(store::save_guard(&user, &guard));
+        }
         let recovery_codes = if issue_recovery_codes {
             let set = self.recovery_set(&user)?;
             writes.extend(set.writes);
@@ -212,13 +254,18 @@ impl<S: Sql> OrgService<'_, S> {
         } else {
             None
         };
-        let detail = match (existing.is_some(), issue_recovery_codes) {
-            (true, true) => "replaced, with recovery codes",
-            (true, false) => "replaced",
-            (false, true) => "with recovery codes",
-            (false, false) => "without recovery codes",
+        let how = match (replacing, add_factor && !existing.is_empty()) {
+            (true, _) => "replaced",
+            (false, true) => "added",
+            (false, false) => "first",
         };
-        writes.push(self.audit(AuditKind::FactorImported, Some(&user), Some(detail.into())));
+        let codes = if issue_recovery_codes {
+            "with recovery codes"
+        } else {
+            "without recovery codes"
+        };
+        let detail = format!("{how}, {codes}, factor {}", factor.id);
+        writes.push(self.audit(AuditKind::FactorImported, Some(&user), Some(detail)));
         self.sql.commit(writes)?;
         Ok(Ok(Imported {
             user_id: user,
@@ -226,6 +273,14 @@ impl<S: Sql> OrgService<'_, S> {
             weak_secret: parsed.secret().as_bytes().len() * 8 < RECOMMENDED_SECRET_BITS,
         }))
     }
+}
+
+/// How one entry is imported.
+struct How {
+    issue_recovery_codes: bool,
+    replace: bool,
+    add_factor: bool,
+    friendly_name: Option<String>,
 }
 
 /// What one entry's import did.
@@ -277,8 +332,13 @@ pub enum Refusal {
     Uri(UriError),
     /// The URI's period is outside the connection's bounds.
     PeriodOutOfRange,
-    /// The user has a factor (pending or active) and `replace` was not set.
+    /// The user has a factor (pending or active) and neither `replace` nor `add_factor` was
+    /// set.
     ExistingFactor,
+    /// `add_factor` for a user who holds [`MAX_FACTORS`] factors.
+    FactorLimit,
+    /// The entry's `friendly_name` is unacceptable (the message says why).
+    FriendlyName(String),
 }
 
 impl fmt::Display for Refusal {
@@ -295,9 +355,12 @@ impl fmt::Display for Refusal {
                 PERIODS.start(),
                 PERIODS.end()
             ),
-            Self::ExistingFactor => {
-                f.write_str("the user already has a factor; set replace to change it")
-            }
+            Self::ExistingFactor => f.write_str(
+                "the user already has a factor; set replace to change it, or add_factor to add \
+                 one beside it",
+            ),
+            Self::FactorLimit => write!(f, "the user has {MAX_FACTORS} factors already"),
+            Self::FriendlyName(message) => f.write_str(message),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Finding what an operation acts on, refused as the API answers it: a user (by id or email),
-//! their active factor, the active connection. Every code path starts from these, so they
+//! their factors, the active connection. Every code path starts from these, so they
 //! live apart from any one operation.
 
 use crate::error::{Error, Record, Result};
@@ -22,14 +22,37 @@ impl<S: Sql> OrgService<'_, S> {
         store::user(self.sql, id_or_email, &email_keys)?.ok_or(Error::NotFound(Record::User))
     }
 
-    /// The user's factor, if validated.
-    pub(super) fn active_factor(&self, user_id: &str) -> Result<Factor> {
-        let user = self.user_id(user_id)?;
-        match store::factor(self.sql, &user)? {
-            Some(factor) if factor.status == FactorStatus::Active => Ok(factor),
-            Some(_) => Err(Error::EnrollmentPending),
-            None => Err(Error::NotEnrolled),
+    /// The user's id and all of their factors, oldest first, if at least one is validated.
+    /// Without one: `enrollment_required` once the organization's policy demands a factor
+    /// and the user's grace period is over, else not enrolled or pending.
+    pub(super) fn with_active_factor(
+        &self,
+        connection: &Connection,
+        user_id: &str,
+    ) -> Result<(String, Vec<Factor>)> {
+        let user = self.stored_user(user_id)?;
+        let factors = store::factors(self.sql, &user.id)?;
+        if factors.iter().any(|f| f.status == FactorStatus::Active) {
+            return Ok((user.id, factors));
         }
+        if let Some(enroll_by) = super::policy::enroll_by(connection, user.created_at)
+            && self.now >= enroll_by
+        {
+            return Err(Error::EnrollmentRequired { enroll_by });
+        }
+        Err(if factors.is_empty() {
+            Error::NotEnrolled
+        } else {
+            Error::EnrollmentPending
+        })
+    }
+
+    /// One of the user's factors, by id.
+    pub(super) fn factor_of(&self, user_id: &str, factor_id: &str) -> Result<Factor> {
+        store::factors(self.sql, user_id)?
+            .into_iter()
+            .find(|factor| factor.id == factor_id)
+            .ok_or(Error::NotFound(Record::Factor))
     }
 
     /// The connection, if active.

@@ -38,6 +38,7 @@ const TABLES: &[&str] = &[
     "factors",
     "recovery_codes",
     "challenges",
+    "trusted_devices",
     "idempotency",
     "audit_events",
 ];

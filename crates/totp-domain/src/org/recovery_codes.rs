@@ -54,7 +54,7 @@ impl<S: Sql> OrgService<'_, S> {
         })
     }
 
-    /// Replaces the user's recovery codes with a new set, if `code` is a current code of the
+    /// Replaces the user's recovery codes with a new set, if `code` is a current code of an
     /// active factor: counted, single use and locked out like a challenge's code. A recovery
     /// code is no proof here.
     pub fn regenerate_recovery_codes(
@@ -63,15 +63,18 @@ impl<S: Sql> OrgService<'_, S> {
         code: &str,
     ) -> Result<RecoveryCodesRegenerated> {
         let connection = self.active_connection()?;
-        let factor = self.active_factor(user_id)?;
-        let set = self.recovery_set(&factor.user_id)?;
+        let (user, factors) = self.with_active_factor(&connection, user_id)?;
+        let set = self.recovery_set(&user)?;
         let mut on_success = set.writes;
-        on_success.push(self.audit(
-            AuditKind::RecoveryCodesRegenerated,
-            Some(&factor.user_id),
-            None,
-        ));
-        let result = self.attempt(&connection, factor, code, AttemptKind::Proof, on_success)?;
+        on_success.push(self.audit(AuditKind::RecoveryCodesRegenerated, Some(&user), None));
+        let result = self.attempt(
+            &connection,
+            &user,
+            factors,
+            code,
+            AttemptKind::Proof,
+            Box::new(|_| Ok(on_success)),
+        )?;
         Ok(RecoveryCodesRegenerated {
             recovery_codes: result.success.then_some(set.codes),
             result,

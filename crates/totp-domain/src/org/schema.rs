@@ -171,6 +171,67 @@ pub const MIGRATIONS: &[&[&str]] = &[
         "ALTER TABLE factors ADD COLUMN enrolled_at INTEGER",
         "ALTER TABLE factors ADD COLUMN last_used_at INTEGER",
     ],
+    // 8: several named factors per user, an MFA policy and trusted devices. `factors` is made
+    // anew keyed by a factor id (a user's one factor becomes `f-<user id>`), named and dated;
+    // the re-enrollment a recovery code asks for becomes the user's (`guards`), as does a
+    // limit on failed device verifications. A trusted device is kept as the keyed hash of its
+    // token only.
+    &[
+        "ALTER TABLE connection ADD COLUMN enforcement TEXT NOT NULL DEFAULT 'optional' \
+         CHECK (enforcement IN ('optional', 'required'))",
+        "ALTER TABLE connection ADD COLUMN enrollment_grace_days INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE connection ADD COLUMN required_since INTEGER",
+        "ALTER TABLE connection ADD COLUMN trusted_device_days INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE guards ADD COLUMN reenrollment_required INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE guards ADD COLUMN device_failures INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE guards ADD COLUMN device_window_start INTEGER NOT NULL DEFAULT 0",
+        "INSERT INTO guards (user_id, failures, locked_until, enrollments, reenrollment_required) \
+         SELECT user_id, 0, 0, 0, 1 FROM factors WHERE reenrollment_required = 1 \
+         ON CONFLICT (user_id) DO UPDATE SET reenrollment_required = 1",
+        "CREATE TABLE factors_v8 (
+            id                     TEXT PRIMARY KEY,
+            user_id                TEXT NOT NULL REFERENCES users (id),
+            friendly_name          TEXT NOT NULL,
+            created_at             INTEGER NOT NULL,
+            generation             INTEGER NOT NULL,
+            status                 TEXT NOT NULL CHECK (status IN ('pending', 'active')),
+            method                 TEXT NOT NULL,
+            sealed_secret          TEXT NOT NULL,
+            algorithm              TEXT NOT NULL,
+            digits                 INTEGER NOT NULL,
+            period                 INTEGER NOT NULL,
+            key_id                 TEXT NOT NULL,
+            pending_method         TEXT,
+            pending_sealed_secret  TEXT,
+            pending_algorithm      TEXT,
+            pending_digits         INTEGER,
+            pending_period         INTEGER,
+            pending_key_id         TEXT,
+            enrolled_at            INTEGER,
+            last_used_at           INTEGER
+        ) STRICT",
+        "INSERT INTO factors_v8 SELECT 'f-' || user_id, user_id, \
+           CASE method WHEN 'sms' THEN 'SMS' ELSE 'Authenticator app' END, \
+           coalesce(enrolled_at, 0), generation, status, method, sealed_secret, algorithm, \
+           digits, period, key_id, pending_method, pending_sealed_secret, pending_algorithm, \
+           pending_digits, pending_period, pending_key_id, enrolled_at, last_used_at \
+         FROM factors",
+        "DROP TABLE factors",
+        "ALTER TABLE factors_v8 RENAME TO factors",
+        "CREATE INDEX factors_by_user ON factors (user_id, created_at)",
+        "CREATE INDEX factors_by_key_id ON factors (key_id)",
+        "CREATE INDEX factors_by_pending_key_id ON factors (pending_key_id)",
+        "CREATE TABLE trusted_devices (
+            id            TEXT PRIMARY KEY,
+            user_id       TEXT NOT NULL REFERENCES users (id),
+            token_hash    TEXT NOT NULL UNIQUE,
+            name          TEXT,
+            created_at    INTEGER NOT NULL,
+            expires_at    INTEGER NOT NULL,
+            last_used_at  INTEGER
+        ) STRICT",
+        "CREATE INDEX trusted_devices_by_user ON trusted_devices (user_id)",
+    ],
 ];
 
 /// The version this build writes.

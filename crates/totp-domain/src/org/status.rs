@@ -33,8 +33,10 @@ pub struct EnrollmentStatus {
     /// never.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_used_at: Option<u64>,
-    /// A re-enrollment waits beside the active factor for its first code.
+    /// A re-enrollment waits beside an active factor for its first code.
     pub reenrollment_pending: bool,
+    /// Validated factors (a user may hold up to five).
+    pub active_factors: u32,
     /// A recovery code was used since the last enrollment: ask the user to enroll again.
     pub reenrollment_required: bool,
     /// Unused recovery codes.
@@ -65,21 +67,29 @@ impl<S: Sql> OrgService<'_, S> {
     /// The enrollment of a user given by id or email; 404 for no such user.
     pub fn enrollment_status(&self, user_id: &str) -> Result<EnrollmentStatus> {
         let user = self.user_id(user_id)?;
-        let factor = store::factor(self.sql, &user)?;
+        let factors = store::factors(self.sql, &user)?;
         let guard = store::guard(self.sql, &user)?;
         let policy = LockoutPolicy::new(self.connection()?.max_attempts);
-        let status = match factor.as_ref().map(|factor| factor.status) {
+        let active = || factors.iter().filter(|f| f.status == FactorStatus::Active);
+        // The first validated factor speaks for the enrollment, else the first one.
+        let factor = active().next().or(factors.first());
+        let status = match factor.map(|factor| factor.status) {
             None => EnrollmentState::None,
             Some(FactorStatus::Pending) => EnrollmentState::Pending,
             Some(FactorStatus::Active) => EnrollmentState::Active,
         };
         Ok(EnrollmentStatus {
             status,
-            method: factor.as_ref().map(|factor| factor.enrollment.method),
-            created_at: factor.as_ref().and_then(|factor| factor.enrolled_at),
-            last_used_at: factor.as_ref().and_then(|factor| factor.last_used_at),
-            reenrollment_pending: factor.as_ref().is_some_and(|f| f.pending.is_some()),
-            reenrollment_required: factor.as_ref().is_some_and(|f| f.reenrollment_required),
+            method: factor.map(|factor| factor.enrollment.method),
+            created_at: factor.and_then(|factor| factor.enrolled_at),
+            last_used_at: factors
+                .iter()
+                .filter_map(|f| f.last_used_at)
+                .chain(guard.recovery_used_at.filter(|_| !factors.is_empty()))
+                .max(),
+            reenrollment_pending: factors.iter().any(|f| f.pending.is_some()),
+            active_factors: active().count() as u32,
+            reenrollment_required: !factors.is_empty() && guard.reenrollment_required,
             recovery_codes_remaining: store::recovery_codes_left(self.sql, &user)?,
             failed_attempts: guard.failures,
             locked_until: (guard.locked_until > self.now).then_some(guard.locked_until),

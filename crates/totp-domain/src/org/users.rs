@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Page, PageRequest, Profile, User};
+use crate::model::{Connection, Page, PageRequest, Profile, User};
 use crate::sql::{Sql, unblob};
 use crate::{new_id, validate};
 use zeroize::Zeroizing;
@@ -68,8 +68,10 @@ impl<S: Sql> OrgService<'_, S> {
         if store::email_taken(self.sql, &self.keys.email_keys(&profile.email))? {
             return Err(Error::EmailTaken);
         }
+        let id = new_id()?;
         let user = User {
-            id: new_id()?,
+            mfa: self.mfa(&self.connection()?, &id, self.now)?,
+            id,
             profile,
             created_at: self.now,
         };
@@ -131,12 +133,13 @@ impl<S: Sql> OrgService<'_, S> {
         Ok(user)
     }
 
-    /// Deletes a user with its factor, recovery codes, challenges and the answers kept for
-    /// idempotent retries that concern it. The audit trail keeps
-    /// an event naming the user by id only.
+    /// Deletes a user with their factors, recovery codes, challenges, trusted devices and the
+    /// answers kept for idempotent retries that concern them. The audit trail keeps an event
+    /// naming the user by id only.
     pub fn delete_user(&self, id_or_email: &str) -> Result<()> {
         let user = self.user_id(id_or_email)?;
-        let mut writes = store::delete_factor(&user);
+        let mut writes = store::delete_factors(&user);
+        writes.push(store::delete_devices(&user));
         writes.push(store::delete_guard(&user));
         writes.push(store::forget_answers_about(&user));
         writes.push(store::delete_user(&user));
@@ -152,9 +155,10 @@ impl<S: Sql> OrgService<'_, S> {
     /// A page of users.
     pub fn users(&self, page: PageRequest) -> Result<Page<User>> {
         let (rows, total) = store::users(self.sql, page)?;
+        let connection = self.connection()?;
         let data = rows
             .into_iter()
-            .map(|row| self.reveal(row))
+            .map(|row| self.reveal_with(row, &connection))
             .collect::<Result<_>>()?;
         Ok(Page::new(data, total, page))
     }
@@ -218,6 +222,11 @@ impl<S: Sql> OrgService<'_, S> {
     }
 
     fn reveal(&self, row: store::StoredUser) -> Result<User> {
+        self.reveal_with(row, &self.connection()?)
+    }
+
+    /// A stored user in clear, with their MFA under `connection`.
+    fn reveal_with(&self, row: store::StoredUser, connection: &Connection) -> Result<User> {
         let sealed = row
             .profile
             .ok_or_else(|| Error::internal("a user's profile is not sealed"))?;
@@ -225,6 +234,7 @@ impl<S: Sql> OrgService<'_, S> {
         let record: store::ProfileRecord =
             serde_json::from_slice(&json).map_err(Error::internal)?;
         Ok(User {
+            mfa: self.mfa(connection, &row.id, row.created_at)?,
             id: row.id,
             profile: record.into(),
             created_at: row.created_at,

@@ -157,6 +157,53 @@ fn an_object_created_at_the_previous_version_opens_and_keeps_its_data() {
 }
 
 #[test]
+fn version_8_names_each_users_factor_and_moves_the_reenrollment_to_the_guard() {
+    let org = Org::new();
+    let db = super::sqlite::Sqlite::open();
+    assert_eq!(schema::migrate_to(&db, 7).unwrap(), 7);
+    let sealed = org
+        .keys
+        .seal(&otp_core::Secret::generate().unwrap(), "u1")
+        .unwrap();
+    db.commit(vec![
+        stmt!("INSERT INTO users (id, email, email_key, created_at) VALUES ('u1', '', 'k', 1)"),
+        stmt!(
+            "INSERT INTO connection (id, active, method, algorithm, digits, period, skew, issuer, \
+             max_attempts, updated_at) VALUES (1, 1, 'sms', 'SHA1', 6, 30, 1, 'X', 5, 1)"
+        ),
+        stmt!(
+            "INSERT INTO factors (user_id, generation, status, method, sealed_secret, algorithm, \
+             digits, period, reenrollment_required, key_id, enrolled_at, last_used_at) \
+             VALUES ('u1', 3, 'active', 'sms', ?1, 'SHA1', 6, 30, 1, 'k2', 40, 50)",
+            crate::sql::blob(&sealed)
+        ),
+    ])
+    .unwrap();
+    assert_eq!(schema::migrate(&db).unwrap(), schema::VERSION);
+    let upgraded = Org { db, ..org };
+    let factor = upgraded.factor("u1");
+    assert_eq!(
+        (factor.id.as_str(), factor.friendly_name.as_str()),
+        ("f-u1", "SMS")
+    );
+    assert_eq!((factor.created_at, factor.generation), (40, 3));
+    assert_eq!(
+        (factor.enrolled_at, factor.last_used_at),
+        (Some(40), Some(50))
+    );
+    assert_eq!(factor.status, FactorStatus::Active);
+    assert!(
+        upgraded.guard("u1").reenrollment_required,
+        "a guard made for it"
+    );
+    let connection = upgraded.at(T0).connection().unwrap();
+    assert_eq!(
+        (connection.enforcement, connection.trusted_device_days),
+        (crate::model::Enforcement::Optional, 0)
+    );
+}
+
+#[test]
 fn a_rotated_sealing_key_still_opens_old_secrets_and_reseal_moves_them() {
     let mut org = Org::new();
     org.keys = keys_with("k1:1");

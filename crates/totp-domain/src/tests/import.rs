@@ -15,6 +15,7 @@ fn entry(user: &str, uri: &str) -> ImportEntry {
     ImportEntry {
         user_id: Some(user.into()),
         otpauth_uri: Some(uri.into()),
+        ..Default::default()
     }
 }
 
@@ -29,6 +30,7 @@ fn import(
             factors,
             issue_recovery_codes: codes,
             replace,
+            add_factor: false,
         })
         .unwrap()
 }
@@ -122,6 +124,7 @@ fn bad_entries_are_reported_by_index_and_the_good_ones_stay_imported() {
         ImportEntry {
             user_id: Some(kept.clone()),
             otpauth_uri: None,
+            ..Default::default()
         },
     ];
     let report = import(&org, cases, true, false);
@@ -168,7 +171,11 @@ fn bad_entries_are_reported_by_index_and_the_good_ones_stay_imported() {
         .collect();
     assert_eq!(imported.len(), 1);
     assert_eq!(imported[0].user_id.as_deref(), Some(good.as_str()));
-    assert_eq!(imported[0].detail.as_deref(), Some("with recovery codes"));
+    let detail = imported[0].detail.as_deref().unwrap();
+    assert!(
+        detail.starts_with("first, with recovery codes, factor "),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -183,9 +190,12 @@ fn an_active_factor_is_replaced_only_when_asked() {
             .validate_challenge(&user, totp.generate(T0).as_str())
             .is_ok()
     );
+    let before = org.factor(&user).id;
     let replaced = import(&org, vec![entry(&user, &uri)], false, true);
     assert_eq!(replaced.imported, 1);
-    assert_eq!(org.factor(&user).generation, 2);
+    let factors = crate::org::store::factors(&org.db, &user).unwrap();
+    assert_eq!(factors.len(), 1, "the one imported");
+    assert_ne!(factors[0].id, before, "a new factor");
     assert!(
         !org.at(59)
             .validate_challenge(&user, &codes[0])
@@ -247,6 +257,7 @@ fn a_refusal_tells_the_client_what_to_fix() {
     );
     assert_eq!(
         said(Refusal::ExistingFactor),
-        "the user already has a factor; set replace to change it"
+        "the user already has a factor; set replace to change it, or add_factor to add one \
+         beside it"
     );
 }

@@ -5,14 +5,17 @@
 
 mod challenges;
 mod contract;
+mod devices;
 mod engines;
 mod enrollment;
+mod factors;
 mod idempotency;
 mod import;
 mod lifecycle;
 mod lockout;
 mod model;
 mod organizations;
+mod policy;
 mod recovery;
 mod reenrollment;
 mod security_state;

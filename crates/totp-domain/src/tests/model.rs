@@ -1,9 +1,10 @@
 //! The security rules as invariants of the stored state: random sequences of an organization's
-//! operations (users created, changed and deleted; connection changes; enrollments, forced or
-//! not; validations with right, wrong, replayed, retired and recovery codes; challenges by app
-//! and SMS; regeneration; removal; imports with and without `replace`; idempotent retries by
-//! two API keys; the clock moving by seconds, hours and days) run against the domain on bundled
-//! SQLite. A small reference model drives them and says which users exist; what the service
+//! operations (users created, changed and deleted; connection changes; enrollments, forced,
+//! added beside other factors or neither; validations with right, wrong, replayed, retired and
+//! recovery codes, some remembering the device; challenges by app and SMS; regeneration;
+//! removal of one factor or all; imports with and without `replace`; trusted-device
+//! verifications; idempotent retries by two API keys; the clock moving by seconds, hours and
+//! days) run against the domain on bundled SQLite. A small reference model drives them and says which users exist; what the service
 //! stored and answered is checked after every step against what the test has seen:
 //!
 //! - a (secret, time step) is accepted at most once;
@@ -12,6 +13,9 @@
 //! - a user in backoff or hard lock validates nothing (the attempt is refused unseen);
 //! - a kept answer never holds a secret that is not pending;
 //! - a recovery code is spent at most once, and at most one per 24 hours;
+//! - a device stays trusted only while every secret active when it was remembered stays
+//!   active, no recovery code or forced enrollment came since, and it has not expired;
+//! - a user holds at most five factors;
 //! - a failed operation changes nothing, and every committed change has its audit event.
 //!
 //! `MODEL_CASES` sets the number of sequences (`make test`: the default below; `make soak`:
@@ -34,7 +38,8 @@ use crate::idempotency::{Answer, IdempotentRequest, fingerprint};
 use crate::lockout::LockoutPolicy;
 use crate::model::PageRequest;
 use crate::org::{
-    AnswerKind, ConnectionUpdate, ImportEntry, ImportRequest, NewUser, OrgService, UserUpdate,
+    AnswerKind, ConnectionUpdate, EnrollOptions, ImportEntry, ImportRequest, NewUser, OrgService,
+    RememberDevice, UserUpdate,
 };
 use crate::sql::unblob;
 
@@ -43,10 +48,10 @@ const SLOTS: usize = 2;
 /// Which code an attempt sends.
 #[derive(Clone, Copy, Debug)]
 enum Code {
-    /// The active secret's code, `offset` steps from now.
-    Active(i8),
-    /// The code of the secret being enrolled (pending, or beside the active one).
-    Enrolling(i8),
+    /// An active secret's code (which one, modulo their number), `offset` steps from now.
+    Active(usize, i8),
+    /// The code of a secret being enrolled (pending, or beside an active one).
+    Enrolling(usize, i8),
     /// A code of a secret seen earlier (maybe retired since).
     Seen(usize),
     /// The last code sent by SMS.
@@ -71,6 +76,7 @@ enum Step {
     Enroll {
         slot: usize,
         force: bool,
+        add: bool,
         key: Option<(u8, u8)>,
     },
     ValidateEnrollment(usize, Code),
@@ -78,9 +84,17 @@ enum Step {
         slot: usize,
         key: Option<(u8, u8)>,
     },
-    ValidateChallenge(usize, Code),
+    ValidateChallenge {
+        slot: usize,
+        code: Code,
+        remember: bool,
+    },
     Regenerate(usize, Code),
     RemoveFactor(usize),
+    /// One factor (which one, modulo their number).
+    RemoveOne(usize, usize),
+    /// A device token seen earlier (which one, modulo their number), or a made-up one.
+    VerifyDevice(usize, Option<usize>),
     /// A fresh secret, or one seen before (imported again).
     Import {
         slot: usize,
@@ -103,8 +117,8 @@ struct Reference;
 
 fn code() -> impl Strategy<Value = Code> {
     prop_oneof![
-        3 => (-1i8..=1).prop_map(Code::Active),
-        3 => (-1i8..=1).prop_map(Code::Enrolling),
+        3 => (0usize..3, -1i8..=1).prop_map(|(i, o)| Code::Active(i, o)),
+        3 => (0usize..3, -1i8..=1).prop_map(|(i, o)| Code::Enrolling(i, o)),
         1 => (0usize..8).prop_map(Code::Seen),
         1 => Just(Code::Sms),
         1 => (0usize..12).prop_map(Code::Recovery),
@@ -136,13 +150,17 @@ impl ReferenceStateMachine for Reference {
             1 => slot.clone().prop_map(Step::DeleteUser),
             1 => (proptest::bool::weighted(0.8), proptest::bool::weighted(0.2), prop_oneof![Just(1u64), Just(3)])
                 .prop_map(|(active, sms, max_attempts)| Step::Connection { active, sms, max_attempts }),
-            3 => (slot.clone(), proptest::bool::weighted(0.2), key())
-                .prop_map(|(slot, force, key)| Step::Enroll { slot, force, key }),
+            3 => (slot.clone(), proptest::bool::weighted(0.2), proptest::bool::weighted(0.3), key())
+                .prop_map(|(slot, force, add, key)| Step::Enroll { slot, force, add, key }),
             3 => (slot.clone(), code()).prop_map(|(s, c)| Step::ValidateEnrollment(s, c)),
             2 => (slot.clone(), key()).prop_map(|(slot, key)| Step::Challenge { slot, key }),
-            5 => (slot.clone(), code()).prop_map(|(s, c)| Step::ValidateChallenge(s, c)),
+            5 => (slot.clone(), code(), proptest::bool::weighted(0.4))
+                .prop_map(|(slot, code, remember)| Step::ValidateChallenge { slot, code, remember }),
             1 => (slot.clone(), code()).prop_map(|(s, c)| Step::Regenerate(s, c)),
             1 => slot.clone().prop_map(Step::RemoveFactor),
+            1 => (slot.clone(), 0usize..3).prop_map(|(s, i)| Step::RemoveOne(s, i)),
+            3 => (slot.clone(), proptest::option::weighted(0.8, 0usize..6))
+                .prop_map(|(s, i)| Step::VerifyDevice(s, i)),
             2 => (slot, proptest::option::of(0usize..8), any::<bool>())
                 .prop_map(|(slot, seen, replace)| Step::Import { slot, seen, replace }),
             4 => prop_oneof![1u64..40, Just(3600), Just(RECOVERY_INTERVAL)].prop_map(Step::Wait),
@@ -194,6 +212,15 @@ struct Seen {
     spent_recovery: HashSet<String>,
     last_recovery: Option<u64>,
     spent_sms: HashSet<String>,
+    devices: Vec<Device>,
+}
+
+/// A device token the test was given, and whether the rules have revoked it since.
+#[derive(Clone, Debug)]
+struct Device {
+    token: String,
+    expires_at: u64,
+    revoked: bool,
 }
 
 /// The service, and what the test has seen of it.
@@ -207,20 +234,16 @@ struct System {
     last_keyed: Option<Step>,
 }
 
-/// A user's current secrets as stored: the active one and the one being enrolled.
+/// A user's current secrets as stored: the active ones and those being enrolled.
+#[derive(Default)]
 struct Current {
-    active: Option<Known>,
-    enrolling: Option<Known>,
+    active: Vec<Known>,
+    enrolling: Vec<Known>,
 }
 
 impl System {
     fn current(&self, user: &str) -> Current {
-        let Some(factor) = crate::org::store::factor(&self.org.db, user).unwrap() else {
-            return Current {
-                active: None,
-                enrolling: None,
-            };
-        };
+        let factors = crate::org::store::factors(&self.org.db, user).unwrap();
         let known = |e: &crate::factor::Enrollment| Known {
             secret: self
                 .org
@@ -232,9 +255,16 @@ impl System {
             totp_parameters: (e.algorithm, e.digits, e.period),
             sms: e.method == crate::model::Method::Sms,
         };
-        let enrolling = (factor.status == FactorStatus::Pending || factor.pending.is_some())
-            .then(|| known(factor.enrolling()));
-        let active = (factor.status == FactorStatus::Active).then(|| known(&factor.enrollment));
+        let enrolling = factors
+            .iter()
+            .filter(|f| f.is_enrolling())
+            .map(|f| known(f.enrolling()))
+            .collect();
+        let active = factors
+            .iter()
+            .filter(|f| f.status == FactorStatus::Active)
+            .map(|f| known(&f.enrollment))
+            .collect();
         Current { active, enrolling }
     }
 
@@ -243,7 +273,7 @@ impl System {
             return;
         };
         let current = self.current(&user);
-        for known in [current.active, current.enrolling].into_iter().flatten() {
+        for known in current.active.into_iter().chain(current.enrolling) {
             if !self.seen[slot].secrets.contains(&known) {
                 self.seen[slot].secrets.push(known);
             }
@@ -261,6 +291,31 @@ impl System {
         }
     }
 
+    /// A token the test was just given: the newest of at most ten kept per user.
+    fn remember_device(&mut self, slot: usize, token: String, expires_at: u64) {
+        let now = self.now;
+        let devices = &mut self.seen[slot].devices;
+        devices.push(Device {
+            token,
+            expires_at,
+            revoked: false,
+        });
+        let live: Vec<usize> = (0..devices.len())
+            .filter(|&i| !devices[i].revoked && devices[i].expires_at >= now)
+            .collect();
+        let over = live.len().saturating_sub(crate::org::MAX_DEVICES as usize);
+        for &i in &live[..over] {
+            devices[i].revoked = true;
+        }
+    }
+
+    /// The rules revoked every device of the user in `slot`.
+    fn revoke_devices(&mut self, slot: usize) {
+        for device in &mut self.seen[slot].devices {
+            device.revoked = true;
+        }
+    }
+
     fn code(&self, slot: usize, code: Code) -> String {
         let seen = &self.seen[slot];
         let current = seen.id.as_deref().map(|user| self.current(user));
@@ -269,15 +324,17 @@ impl System {
             let step = totp.step(self.now).saturating_add_signed(i64::from(offset));
             totp.generate_at_step(step).as_str().to_owned()
         };
+        let nth =
+            |list: &[Known], i: usize| (!list.is_empty()).then(|| list[i % list.len()].clone());
         let pick = match code {
-            Code::Active(offset) => current
+            Code::Active(i, offset) => current
                 .as_ref()
-                .and_then(|c| c.active.as_ref())
-                .map(|k| at(k, offset)),
-            Code::Enrolling(offset) => current
+                .and_then(|c| nth(&c.active, i))
+                .map(|k| at(&k, offset)),
+            Code::Enrolling(i, offset) => current
                 .as_ref()
-                .and_then(|c| c.enrolling.as_ref())
-                .map(|k| at(k, offset)),
+                .and_then(|c| nth(&c.enrolling, i))
+                .map(|k| at(&k, offset)),
             Code::Seen(i) => {
                 (!seen.secrets.is_empty()).then(|| at(&seen.secrets[i % seen.secrets.len()], 0))
             }
@@ -360,6 +417,13 @@ enum Outcome {
         kind: Attempted,
         success: bool,
         recovery: bool,
+        remembered: bool,
+    },
+    /// A device token was verified (a failure is counted, unaudited).
+    Verified {
+        slot: usize,
+        token: Option<usize>,
+        trusted: bool,
     },
 }
 
@@ -441,16 +505,28 @@ impl System {
                     Outcome::Done
                 })
             }
-            Step::Enroll { slot, force, key } => {
+            Step::Enroll {
+                slot,
+                force,
+                add,
+                key,
+            } => {
                 let id = user(slot);
-                let fields = json!({ "user_id": id, "force_enroll": force });
+                let fields = json!({ "user_id": id, "force_enroll": force, "add_factor": add });
                 let keyed = key.map(|key| {
                     (
                         self.keyed(slot, "enroll", key, fields),
                         AnswerKind::Enrollment,
                     )
                 });
-                self.create(slot, keyed, |service| service.enroll(&id, force).map(json))
+                let options = EnrollOptions {
+                    force,
+                    add_factor: add,
+                    friendly_name: None,
+                };
+                self.create(slot, keyed, |service| {
+                    service.enroll_with(&id, options).map(json)
+                })
             }
             Step::Challenge { slot, key } => {
                 let id = user(slot);
@@ -465,10 +541,63 @@ impl System {
                     service.create_challenge(&id).map(json)
                 })
             }
-            Step::ValidateEnrollment(slot, code) => {
-                self.validate(slot, code, Attempted::Enrollment)
+            Step::ValidateEnrollment(slot, code) => self.validate_enrollment(slot, code),
+            Step::ValidateChallenge {
+                slot,
+                code,
+                remember,
+            } => {
+                let sent = self.code(slot, code);
+                let remember = RememberDevice {
+                    remember_device: remember,
+                    device_name: None,
+                };
+                let result =
+                    self.org
+                        .at(now)
+                        .validate_challenge_remembering(&user(slot), &sent, remember);
+                outcome(result, |r| {
+                    if let (Some(token), Some(expires_at)) = (&r.device_token, r.device_expires_at)
+                    {
+                        self.remember_device(slot, token.clone(), expires_at);
+                    }
+                    Outcome::Attempt {
+                        slot,
+                        sent,
+                        kind: Attempted::Challenge,
+                        success: r.success,
+                        recovery: r.recovery_code_used,
+                        remembered: r.device_token.is_some(),
+                    }
+                })
             }
-            Step::ValidateChallenge(slot, code) => self.validate(slot, code, Attempted::Challenge),
+            Step::RemoveOne(slot, index) => {
+                let id = user(slot);
+                let factors = crate::org::store::factors(&self.org.db, &id).unwrap();
+                let factor = match factors.len() {
+                    0 => "none".to_owned(),
+                    n => factors[index % n].id.clone(),
+                };
+                outcome(self.org.at(now).delete_factor(&id, &factor), |()| {
+                    Outcome::Done
+                })
+            }
+            Step::VerifyDevice(slot, index) => {
+                let devices = &self.seen[slot].devices;
+                let index = index
+                    .filter(|_| !devices.is_empty())
+                    .map(|i| i % devices.len());
+                let token = index.map_or_else(
+                    || "made-up-token-of-no-device".to_owned(),
+                    |i| devices[i].token.clone(),
+                );
+                let result = self.org.at(now).verify_device(&user(slot), Some(token));
+                outcome(result, |v| Outcome::Verified {
+                    slot,
+                    token: index,
+                    trusted: v.trusted,
+                })
+            }
             Step::Regenerate(slot, code) => {
                 let sent = self.code(slot, code);
                 let result = self
@@ -487,6 +616,7 @@ impl System {
                         kind: Attempted::Proof,
                         success: r.result.success,
                         recovery: false,
+                        remembered: false,
                     }
                 })
             }
@@ -510,9 +640,11 @@ impl System {
                     factors: vec![ImportEntry {
                         user_id: Some(user(slot)),
                         otpauth_uri: Some(format!("otpauth://totp/x:y?secret={base32}")),
+                        ..Default::default()
                     }],
                     issue_recovery_codes: true,
                     replace,
+                    add_factor: false,
                 };
                 outcome(self.org.at(now).import_factors(request), |report| {
                     for result in &report.results {
@@ -562,24 +694,21 @@ impl System {
         })
     }
 
-    /// Sends `code` to validate an enrollment or a challenge of the user in `slot`.
-    fn validate(&mut self, slot: usize, code: Code, kind: Attempted) -> Outcome {
+    /// Sends `code` to validate an enrollment of the user in `slot`.
+    fn validate_enrollment(&mut self, slot: usize, code: Code) -> Outcome {
         let sent = self.code(slot, code);
         let user = self.seen[slot]
             .id
             .clone()
             .unwrap_or_else(|| "nobody".into());
-        let service = self.org.at(self.now);
-        let result = match kind {
-            Attempted::Enrollment => service.validate_enrollment(&user, &sent),
-            Attempted::Challenge | Attempted::Proof => service.validate_challenge(&user, &sent),
-        };
+        let result = self.org.at(self.now).validate_enrollment(&user, &sent);
         outcome(result, |r| Outcome::Attempt {
             slot,
             sent,
-            kind,
+            kind: Attempted::Enrollment,
             success: r.success,
             recovery: r.recovery_code_used,
+            remembered: false,
         })
     }
 
@@ -611,12 +740,17 @@ impl System {
             seen.last_recovery = Some(self.now);
             return;
         }
-        let secret = match kind {
-            Attempted::Enrollment => before.enrolling.as_ref(),
-            Attempted::Challenge | Attempted::Proof => before.active.as_ref(),
+        let secrets = match kind {
+            Attempted::Enrollment => &before.enrolling,
+            Attempted::Challenge | Attempted::Proof => &before.active,
         };
-        let secret = secret.expect("a code was accepted for a user without that secret");
-        if secret.sms {
+        assert!(
+            !secrets.is_empty(),
+            "a code was accepted for a user without that secret"
+        );
+        if secrets.iter().any(|secret| secret.sms)
+            && self.seen[slot].sms_code.as_deref() == Some(sent)
+        {
             // Single use, and only a code the test was sent.
             assert!(
                 self.seen[slot].sms_code.as_deref() == Some(sent),
@@ -628,12 +762,17 @@ impl System {
             );
             return;
         }
-        let totp = secret.totp();
-        let center = totp.step(self.now);
-        let matches: Vec<(Vec<u8>, u64, u64)> = [center.saturating_sub(1), center, center + 1]
-            .into_iter()
-            .filter(|step| totp.generate_at_step(*step).as_str() == sent)
-            .map(|step| (secret.secret.clone(), secret.totp_parameters.2, step))
+        let matches: Vec<(Vec<u8>, u64, u64)> = secrets
+            .iter()
+            .filter(|secret| !secret.sms)
+            .flat_map(|secret| {
+                let totp = secret.totp();
+                let center = totp.step(self.now);
+                [center.saturating_sub(1), center, center + 1]
+                    .into_iter()
+                    .filter(move |step| totp.generate_at_step(*step).as_str() == sent)
+                    .map(|step| (secret.secret.clone(), secret.totp_parameters.2, step))
+            })
             .collect();
         assert!(!matches.is_empty(), "accepted a code of no current secret");
         let fresh: Vec<_> = matches
@@ -669,13 +808,14 @@ impl System {
                 continue;
             };
             let user = answer.body["user_id"].as_str().unwrap();
-            let enrolling = self
+            let enrolling: Vec<String> = self
                 .current(user)
                 .enrolling
-                .map(|k| Secret::new(k.secret).unwrap().to_base32().to_string());
-            assert_eq!(
-                enrolling.as_deref(),
-                Some(secret),
+                .into_iter()
+                .map(|k| Secret::new(k.secret).unwrap().to_base32().to_string())
+                .collect();
+            assert!(
+                enrolling.iter().any(|pending| pending == secret),
                 "a kept answer holds a secret that is not pending"
             );
         }
@@ -692,6 +832,7 @@ impl StateMachineTest for Service {
         let org = Org::new();
         org.configure(ConnectionUpdate {
             active: Some(true),
+            trusted_device_days: Some(1),
             ..Default::default()
         });
         let mut system = System {
@@ -712,10 +853,7 @@ impl StateMachineTest for Service {
         let befores: Vec<Current> = (0..SLOTS)
             .map(|slot| match &system.seen[slot].id {
                 Some(user) => system.current(user),
-                None => Current {
-                    active: None,
-                    enrolling: None,
-                },
+                None => Current::default(),
             })
             .collect();
         let max_attempts = crate::org::store::connection(&system.org.db)
@@ -747,11 +885,12 @@ impl StateMachineTest for Service {
                     (body["secret"].as_str(), body["user_id"].as_str())
                 {
                     let enrolling = system.current(user).enrolling;
-                    let enrolling =
-                        enrolling.map(|k| Secret::new(k.secret).unwrap().to_base32().to_string());
-                    assert_eq!(
-                        enrolling.as_deref(),
-                        Some(secret),
+                    assert!(
+                        enrolling.into_iter().any(|k| Secret::new(k.secret)
+                            .unwrap()
+                            .to_base32()
+                            .to_string()
+                            == secret),
                         "a replay handed out a secret that is not pending"
                     );
                 }
@@ -770,15 +909,21 @@ impl StateMachineTest for Service {
                 kind,
                 success,
                 recovery,
+                remembered,
             } => {
-                // One event for the attempt, and one more for the lockout it reached.
+                // One event for the attempt, one more for the lockout it reached, and one for
+                // the device it remembered.
                 let locked = system
                     .guard(*slot)
                     .is_some_and(|after| !success && after.locked_until > system.now);
                 assert_eq!(
                     audited,
-                    1 + u64::from(locked),
+                    1 + u64::from(locked) + u64::from(*remembered),
                     "an attempt with {audited} audit events"
+                );
+                assert!(
+                    !remembered || (*success && !recovery),
+                    "remembered on {stepped:?}"
                 );
                 let guard = guards[*slot].clone().unwrap_or_default();
                 let policy = LockoutPolicy::new(max_attempts);
@@ -790,8 +935,52 @@ impl StateMachineTest for Service {
                     succeeded = Some(*slot);
                     let (sent, kind, recovery) = (sent.clone(), *kind, *recovery);
                     system.check_attempt(*slot, &sent, kind, recovery, &befores[*slot]);
+                    if recovery {
+                        system.revoke_devices(*slot);
+                    }
                 }
             }
+            Outcome::Verified {
+                slot,
+                token,
+                trusted,
+            } => {
+                assert_eq!(audited, 0, "verifications are counted, not audited");
+                if *trusted {
+                    let device = token.map(|i| system.seen[*slot].devices[i].clone());
+                    assert!(
+                        device.is_some_and(|d| !d.revoked && d.expires_at >= system.now),
+                        "a revoked, expired or unknown device was trusted: {stepped:?}"
+                    );
+                }
+            }
+        }
+        // Trust never outlives the secrets it was earned under.
+        if let (
+            false,
+            Step::Enroll {
+                slot, force: true, ..
+            },
+        ) = (matches!(outcome, Outcome::Failed), &stepped)
+        {
+            system.revoke_devices(*slot);
+        }
+        for (slot, before) in befores.iter().enumerate() {
+            let Some(user) = system.seen[slot].id.clone() else {
+                continue;
+            };
+            let after = system.current(&user);
+            if before
+                .active
+                .iter()
+                .any(|known| !after.active.contains(known))
+            {
+                system.revoke_devices(slot);
+            }
+            let held = crate::org::store::factors(&system.org.db, &user)
+                .unwrap()
+                .len();
+            assert!(held <= crate::factor::MAX_FACTORS, "{held} factors");
         }
         for (slot, before) in guards.iter().enumerate() {
             let (Some(before), Some(after)) = (before, system.guard(slot)) else {

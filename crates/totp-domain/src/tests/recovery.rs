@@ -16,7 +16,7 @@ fn recovery_codes_are_single_use_one_per_day_and_require_reenrollment() {
         .unwrap();
     assert!(used.success && used.recovery_code_used && used.reenrollment_required);
     assert!(
-        org.factor(&user).reenrollment_required,
+        org.guard(&user).reenrollment_required,
         "stored, not only answered"
     );
     // The same code never again (a spent code reads as any wrong one); another one not
@@ -76,7 +76,7 @@ fn after_a_recovery_code_totp_keeps_working_and_reenrollment_is_asked_until_it_h
         .validate_enrollment(&user, fresh.generate(now + 60).as_str())
         .unwrap();
     assert!(validated.success && !validated.reenrollment_required);
-    assert!(!org.factor(&user).reenrollment_required);
+    assert!(!org.guard(&user).reenrollment_required);
 }
 
 #[test]

@@ -24,9 +24,11 @@ fn import(org: &Org, user: &str, secret: &str, replace: bool) -> crate::org::Imp
             factors: vec![ImportEntry {
                 user_id: Some(user.into()),
                 otpauth_uri: Some(format!("otpauth://totp/x:y?secret={secret}")),
+                ..Default::default()
             }],
             issue_recovery_codes: false,
             replace,
+            add_factor: false,
         })
         .unwrap()
 }
@@ -163,10 +165,12 @@ fn imported_secrets_under_80_bits_are_refused_and_under_128_marked_weak() {
             .map(|(secret, user)| ImportEntry {
                 user_id: Some(user.clone()),
                 otpauth_uri: Some(format!("otpauth://totp/x:y?secret={secret}")),
+                ..Default::default()
             })
             .collect(),
         issue_recovery_codes: false,
         replace: false,
+        add_factor: false,
     };
     // 72 bits: refused.
     match org

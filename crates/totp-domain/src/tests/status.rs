@@ -20,6 +20,7 @@ fn the_status_follows_the_user_from_no_factor_to_active_and_back() {
             created_at: None,
             last_used_at: None,
             reenrollment_pending: false,
+            active_factors: 0,
             reenrollment_required: false,
             recovery_codes_remaining: 0,
             failed_attempts: 0,

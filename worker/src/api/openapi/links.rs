@@ -184,6 +184,22 @@ pub fn of(operation: Operation) -> Option<Value> {
                     "user_id": "$response.body#/id"
                 }
             },
+            "ListFactors": {
+                "operationId": "listFactors",
+                "description": "The new user's factors.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/id"
+                }
+            },
+            "ListTrustedDevices": {
+                "operationId": "listTrustedDevices",
+                "description": "The new user's trusted devices.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/id"
+                }
+            },
             "ImportFactor": {
                 "operationId": "importFactors",
                 "description": "Import a factor for the new user.",
@@ -224,6 +240,32 @@ pub fn of(operation: Operation) -> Option<Value> {
                     "user_id": "$response.body#/user_id"
                 }
             },
+            "RenameFactor": {
+                "operationId": "renameFactor",
+                "description": "Rename the factor just enrolled.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/user_id",
+                    "factor_id": "$response.body#/factor_id"
+                }
+            },
+            "DeleteFactor": {
+                "operationId": "deleteFactor",
+                "description": "Remove the factor just enrolled.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/user_id",
+                    "factor_id": "$response.body#/factor_id"
+                }
+            },
+            "ListFactors": {
+                "operationId": "listFactors",
+                "description": "The enrolled user's factors.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$response.body#/user_id"
+                }
+            },
             "ReEnroll": {
                 "operationId": "enroll",
                 "description": "Enroll the same user again.",
@@ -255,6 +297,36 @@ pub fn of(operation: Operation) -> Option<Value> {
             "RegenerateRecoveryCodes": {
                 "operationId": "regenerateRecoveryCodes",
                 "description": "New recovery codes for the user.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$request.path.user_id"
+                }
+            }
+        }),
+        "validateChallenge" => json!({
+            "VerifyTrustedDevice": {
+                "operationId": "verifyTrustedDevice",
+                "description": "Verify the device just remembered (with remember_device), at the next sign-in.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$request.path.user_id"
+                },
+                "requestBody": {
+                    "device_token": "$response.body#/device_token"
+                }
+            },
+            "RevokeTrustedDevice": {
+                "operationId": "revokeTrustedDevice",
+                "description": "Revoke the device just remembered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "user_id": "$request.path.user_id",
+                    "device_id": "$response.body#/device_id"
+                }
+            },
+            "ListTrustedDevices": {
+                "operationId": "listTrustedDevices",
+                "description": "The user's trusted devices.",
                 "parameters": {
                     "org_domain": "$request.path.org_domain",
                     "user_id": "$request.path.user_id"

@@ -7,11 +7,11 @@
 use utoipa::ToSchema;
 
 use super::scalars::{
-    AccountDomain, AlgorithmName, Code, CodeOrRecoveryCode, Digits, DomainName, EmailAddress, Flag,
-    GrantType, ImportEntry, Issuer, MaxAttempts, OrganizationName, Period, PersonName, PhoneNumber,
-    ResealLimit, Skew, Text,
+    AccountDomain, AlgorithmName, Code, CodeOrRecoveryCode, Days, DeviceName, DeviceToken, Digits,
+    DomainName, EmailAddress, Flag, FriendlyName, GrantType, ImportEntry, Issuer, MaxAttempts,
+    OrganizationName, Period, PersonName, PhoneNumber, ResealLimit, Skew, Text,
 };
-use totp_domain::model::{Environment, Method};
+use totp_domain::model::{Enforcement, Environment, Method};
 
 /// The client credentials go here or in HTTP Basic (RFC 6749, 2.3.1), not both. Unknown fields
 /// are ignored.
@@ -99,6 +99,15 @@ pub struct UpdateTotpConnectionRequest {
     skew: Option<Skew>,
     issuer: Option<Issuer>,
     max_attempts: Option<MaxAttempts>,
+    /// `required`: every user must have a validated factor once their grace period ends
+    /// (challenges and validations of a user without one are refused, 403
+    /// enrollment_required). Switching to required starts every user's grace period now.
+    enforcement: Option<Enforcement>,
+    /// Days a user has to enroll once MFA is required, 0 to 90, counted from when the policy
+    /// became required or the user was created, whichever is later.
+    enrollment_grace_days: Option<Days>,
+    /// Days a remembered device stays trusted, 0 (off, the default) to 90.
+    trusted_device_days: Option<Days>,
 }
 
 /// Unknown fields are ignored.
@@ -106,7 +115,14 @@ pub struct UpdateTotpConnectionRequest {
 pub struct EnrollRequest {
     /// The user's id or email.
     user_id: Text,
+    /// Replace the user's factors at once with one new factor, issue new recovery codes and
+    /// clear failures and lockout.
     force_enroll: Option<Flag>,
+    /// Enroll a new factor beside the user's others (up to five, app method only) instead of
+    /// renewing the first one. Not with force_enroll.
+    add_factor: Option<Flag>,
+    /// The factor's name; by default "Authenticator app" (or "SMS").
+    friendly_name: Option<FriendlyName>,
 }
 
 /// Unknown fields are ignored.
@@ -123,6 +139,24 @@ pub struct ValidateChallengeRequest {
     /// A TOTP code (its digits, spaces and hyphens ignored: "123 456") or a recovery code.
     /// Another shape is a 422 naming `code`, not a counted attempt.
     code: CodeOrRecoveryCode,
+    /// Remember this device if a factor's code is accepted and the connection's
+    /// trusted_device_days is above 0: the answer then holds a device_token, shown once.
+    remember_device: Option<Flag>,
+    /// A name for the remembered device, shown when listing trusted devices.
+    device_name: Option<DeviceName>,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct RenameFactorRequest {
+    friendly_name: FriendlyName,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct VerifyTrustedDeviceRequest {
+    /// The device_token a validation with remember_device answered.
+    device_token: DeviceToken,
 }
 
 /// Unknown fields are ignored.
@@ -143,8 +177,11 @@ pub struct ImportRequest {
     factors: Vec<ImportEntry>,
     /// Issue five recovery codes with each imported factor, answered once in its result.
     issue_recovery_codes: Option<Flag>,
-    /// Replace a user's active factor; without it such an entry is refused.
+    /// Replace a user's factors; without it (or add_factor) such an entry is refused.
     replace: Option<Flag>,
+    /// Import each factor beside the user's others (up to five); an entry's own add_factor
+    /// wins. Not with replace.
+    add_factor: Option<Flag>,
 }
 
 /// Unknown fields are ignored.

@@ -259,7 +259,7 @@ GrantType => json!({ "type": "string", "enum": ["client_credentials"] })
 }
 
 scalar! {
-/// An entry: {user_id, otpauth_uri}, or the same written as [user_id, otpauth_uri].
+/// An entry: {user_id, otpauth_uri, friendly_name, add_factor}, or the same as a list.
 ImportEntry => json!({
     "anyOf": [
         {
@@ -269,18 +269,73 @@ ImportEntry => json!({
                 "otpauth_uri": {
                     "type": ["string", "null"],
                     "description": "otpauth://totp/ URI: algorithm, digits and period are taken from it (period 15 to 60 s). HOTP is refused."
+                },
+                "friendly_name": {
+                    "type": ["string", "null"],
+                    "description": "The factor's name (1 to 64 characters, trimmed); by default \"Authenticator app\". A bad one refuses the entry in its result."
+                },
+                "add_factor": {
+                    "type": ["boolean", "null"],
+                    "description": "Import beside the user's factors (up to five); overrides the request's add_factor."
                 }
             }
         },
         {
             "type": "array",
-            "prefixItems": [{ "type": ["string", "null"] }, { "type": ["string", "null"] }],
+            "prefixItems": [
+                { "type": ["string", "null"] },
+                { "type": ["string", "null"] },
+                { "type": ["string", "null"] },
+                { "type": ["boolean", "null"] }
+            ],
             "minItems": 2,
-            "maxItems": 2,
-            "description": "The same entry written as [user_id, otpauth_uri]."
+            "maxItems": 4,
+            "description": "The same entry written as [user_id, otpauth_uri, friendly_name, add_factor], the last two optional."
         }
     ]
 })
+}
+
+scalar! {
+/// Days, 0 to 90. Also as decimal text. A whole JSON number may carry a zero fraction (8.0 is
+/// 8).
+Days => json!({
+    "anyOf": [
+        {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 90
+        },
+        {
+            "type": "string",
+            "pattern": format!(r"^{WS}\+?0*(?:[0-9]|[1-8][0-9]|90){WS}$")
+        }
+    ]
+})
+}
+
+scalar! {
+/// A factor's name: not blank, at most 64 characters, no control characters. Surrounding white
+/// space (Unicode White_Space) is trimmed first.
+FriendlyName => json!({
+    "type": "string",
+    "pattern": format!(r"^{WS}[^\u0000-\u001F\u007F-\u009F \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\u0000-\u001F\u007F-\u009F]{{0,62}}[^\u0000-\u001F\u007F-\u009F \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?{WS}$")
+})
+}
+
+scalar! {
+/// At most 64 characters, no control characters; blank for none. Surrounding white space
+/// (Unicode White_Space) is trimmed first.
+DeviceName => json!({
+    "type": "string",
+    "pattern": format!(r"^{WS}(?:[^\u0000-\u001F\u007F-\u009F \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000](?:[^\u0000-\u001F\u007F-\u009F]{{0,62}}[^\u0000-\u001F\u007F-\u009F \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?)?{WS}$")
+})
+}
+
+scalar! {
+/// A device token as answered (43 characters); any text of 1 to 128 characters is looked up,
+/// and one that names no trusted device of the user answers trusted: false.
+DeviceToken => json!({ "type": "string", "minLength": 1, "maxLength": 128 })
 }
 
 /// Every scalar's schema, by name.
@@ -305,5 +360,9 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         ("CodeOrRecoveryCode", CodeOrRecoveryCode::declared()),
         ("GrantType", GrantType::declared()),
         ("ImportEntry", ImportEntry::declared()),
+        ("Days", Days::declared()),
+        ("FriendlyName", FriendlyName::declared()),
+        ("DeviceName", DeviceName::declared()),
+        ("DeviceToken", DeviceToken::declared()),
     ]
 }

@@ -1,4 +1,5 @@
-//! Factors (with a pending re-enrollment beside the active secret) and recovery codes.
+//! Factors (several per user, each with a pending re-enrollment beside its active secret) and
+//! recovery codes.
 
 use serde::Deserialize;
 
@@ -12,7 +13,10 @@ use super::{algorithm, corrupt, digits, method};
 
 #[derive(Deserialize)]
 struct FactorRow {
+    id: String,
     user_id: String,
+    friendly_name: String,
+    created_at: u64,
     generation: u32,
     status: String,
     method: String,
@@ -20,7 +24,6 @@ struct FactorRow {
     algorithm: String,
     digits: u32,
     period: u64,
-    reenrollment_required: u64,
     pending_method: Option<String>,
     pending_sealed_secret: Option<String>,
     pending_algorithm: Option<String>,
@@ -51,7 +54,10 @@ impl TryFrom<FactorRow> for Factor {
             _ => return Err(corrupt("pending enrollment")),
         };
         Ok(Self {
+            id: row.id,
             user_id: row.user_id,
+            friendly_name: row.friendly_name,
+            created_at: row.created_at,
             generation: row.generation,
             status: FactorStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
             enrollment: Enrollment {
@@ -62,26 +68,42 @@ impl TryFrom<FactorRow> for Factor {
                 period: row.period,
             },
             pending,
-            reenrollment_required: row.reenrollment_required != 0,
             enrolled_at: row.enrolled_at,
             last_used_at: row.last_used_at,
         })
     }
 }
 
-const FACTOR_COLUMNS: &str = "user_id, generation, status, method, sealed_secret, algorithm, \
-    digits, period, reenrollment_required, pending_method, pending_sealed_secret, \
+const FACTOR_COLUMNS: &str = "id, user_id, friendly_name, created_at, generation, status, \
+    method, sealed_secret, algorithm, digits, period, pending_method, pending_sealed_secret, \
     pending_algorithm, pending_digits, pending_period, enrolled_at, last_used_at";
 
-/// The user's factor.
-pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
+/// The user's factors, oldest first: the first is the one an enrollment without `add_factor`
+/// renews.
+pub fn factors(sql: &impl Sql, user_id: &str) -> Result<Vec<Factor>> {
     let query = stmt!(
-        format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = ?1"),
+        format!(
+            "SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = ?1 \
+             ORDER BY created_at, rowid"
+        ),
         user_id
     );
-    sql.row::<FactorRow>(&query)?
-        .map(Factor::try_from)
-        .transpose()
+    let rows: Vec<FactorRow> = sql.rows(&query)?;
+    rows.into_iter().map(Factor::try_from).collect()
+}
+
+/// The user's first factor, if any.
+pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
+    Ok(factors(sql, user_id)?.into_iter().next())
+}
+
+/// How many of the user's factors are validated.
+pub fn active_factor_count(sql: &impl Sql, user_id: &str) -> Result<u32> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM factors WHERE user_id = ?1 AND status = 'active'",
+        user_id
+    );
+    Ok(sql.row::<Count>(&query)?.map_or(0, |row| row.count as u32))
 }
 
 /// Writes a factor, creating it or updating it in place.
@@ -92,14 +114,17 @@ pub fn save_factor(f: &Factor) -> Statement {
         format!(
             "INSERT INTO factors ({FACTOR_COLUMNS}, key_id, pending_key_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
-               ?17, ?18) \
-             ON CONFLICT (user_id) DO UPDATE SET generation = ?2, status = ?3, method = ?4, \
-               sealed_secret = ?5, algorithm = ?6, digits = ?7, period = ?8, \
-               reenrollment_required = ?9, pending_method = ?10, pending_sealed_secret = ?11, \
-               pending_algorithm = ?12, pending_digits = ?13, pending_period = ?14, \
-               enrolled_at = ?15, last_used_at = ?16, key_id = ?17, pending_key_id = ?18"
+               ?17, ?18, ?19, ?20) \
+             ON CONFLICT (id) DO UPDATE SET friendly_name = ?3, generation = ?5, status = ?6, \
+               method = ?7, sealed_secret = ?8, algorithm = ?9, digits = ?10, period = ?11, \
+               pending_method = ?12, pending_sealed_secret = ?13, pending_algorithm = ?14, \
+               pending_digits = ?15, pending_period = ?16, enrolled_at = ?17, \
+               last_used_at = ?18, key_id = ?19, pending_key_id = ?20"
         ),
+        &f.id,
         &f.user_id,
+        &f.friendly_name,
+        f.created_at,
         f.generation,
         f.status.as_str(),
         e.method.as_str(),
@@ -107,7 +132,6 @@ pub fn save_factor(f: &Factor) -> Statement {
         e.algorithm.as_str(),
         e.digits.count() as u32,
         e.period,
-        f.reenrollment_required,
         p.map(|p| p.method.as_str()),
         p.map(|p| blob(&p.sealed_secret)),
         p.map(|p| p.algorithm.as_str()),
@@ -160,8 +184,18 @@ pub fn spend_recovery_code(user_id: &str, hash: &[u8], now: u64) -> Statement {
     )
 }
 
-/// Deletes the user's factor with its recovery codes and challenges; the user's guard stays.
-pub fn delete_factor(user_id: &str) -> Vec<Statement> {
+/// Deletes one factor of the user.
+pub fn delete_factor(user_id: &str, factor_id: &str) -> Statement {
+    stmt!(
+        "DELETE FROM factors WHERE id = ?1 AND user_id = ?2",
+        factor_id,
+        user_id
+    )
+}
+
+/// Deletes the user's factors with their recovery codes and challenges; the user's guard
+/// stays.
+pub fn delete_factors(user_id: &str) -> Vec<Statement> {
     ["factors", "recovery_codes", "challenges"]
         .into_iter()
         .map(|table| stmt!(format!("DELETE FROM {table} WHERE user_id = ?1"), user_id))

@@ -4,12 +4,14 @@
 
 mod answers;
 mod challenges;
+mod devices;
 mod factors;
 mod guards;
 mod users;
 
 pub use answers::*;
 pub use challenges::*;
+pub use devices::*;
 pub use factors::*;
 pub use guards::*;
 pub use users::*;
@@ -18,7 +20,7 @@ use otp_core::{Algorithm, Digits};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, Connection, Method, PageRequest};
+use crate::model::{AuditEvent, Connection, Enforcement, Method, PageRequest};
 use crate::sql::{Count, Sql, Statement};
 use crate::stmt;
 
@@ -32,6 +34,10 @@ struct ConnectionRow {
     skew: u8,
     issuer: String,
     max_attempts: u32,
+    enforcement: String,
+    enrollment_grace_days: u32,
+    required_since: Option<u64>,
+    trusted_device_days: u32,
     updated_at: u64,
 }
 
@@ -63,6 +69,11 @@ impl TryFrom<ConnectionRow> for Connection {
             skew: row.skew,
             issuer: row.issuer,
             max_attempts: row.max_attempts,
+            enforcement: Enforcement::parse(&row.enforcement)
+                .ok_or_else(|| corrupt("enforcement"))?,
+            enrollment_grace_days: row.enrollment_grace_days,
+            required_since: row.required_since,
+            trusted_device_days: row.trusted_device_days,
             updated_at: row.updated_at,
         })
     }
@@ -80,8 +91,9 @@ pub fn connection(sql: &impl Sql) -> Result<Option<Connection>> {
 pub fn save_connection(c: &Connection) -> Statement {
     stmt!(
         "INSERT OR REPLACE INTO connection \
-         (id, active, method, algorithm, digits, period, skew, issuer, max_attempts, updated_at) \
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         (id, active, method, algorithm, digits, period, skew, issuer, max_attempts, updated_at, \
+           enforcement, enrollment_grace_days, required_since, trusted_device_days) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         c.active,
         c.method.as_str(),
         c.algorithm.as_str(),
@@ -90,7 +102,11 @@ pub fn save_connection(c: &Connection) -> Statement {
         u32::from(c.skew),
         &c.issuer,
         c.max_attempts,
-        c.updated_at
+        c.updated_at,
+        c.enforcement.as_str(),
+        c.enrollment_grace_days,
+        c.required_since,
+        c.trusted_device_days
     )
 }
 
