@@ -3,7 +3,8 @@
 // router: the runtime's ceiling), one round trip to an organization object and nothing else
 // (the hop's cost), one D1 query, challenge validation with wrong codes and with correct
 // next-step codes over many users, the same wrong-code load spread over 50 organizations, and
-// GET user. The D1 queries and object calls of every validation are read from the Worker's log
+// GET user, and wrong codes in an organization with a webhook endpoint subscribed to every
+// event. The D1 queries and object calls of every validation are read from the Worker's log
 // line. Also cold start beside a JavaScript hello-world, and sizes.
 // The Worker is the test build (the deploy build plus one header read): correct codes need more
 // time steps than a run lasts, since the window is one step either side, so that scenario says
@@ -15,6 +16,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { startApi } from "../tests/support/api.mjs";
+import { startReceiver } from "../tests/support/receiver.mjs";
 import { testSecrets } from "../tests/support/secrets.mjs";
 import { startWorker } from "../tests/support/worker.mjs";
 import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
@@ -62,9 +64,16 @@ async function setup() {
     spread.push(...await organization(api, `Spread ${i}`, USERS / ORGANIZATIONS, { max_attempts: 20 }));
   }
   const correct = await organization(api, "Correct", CORRECT_USERS, { max_attempts: 20 });
+  // The same organization as `single`, with one endpoint subscribed to every event, on a
+  // receiver on this machine.
+  const receiver = await startReceiver();
+  const hooked = await organization(api, "Hooked", USERS, { max_attempts: 20 });
+  const endpoint = await api.call("POST", `/api/v2/org/${hooked[0].org}/webhooks`, { json: { url: `${receiver.base}/ok` } });
+  if (endpoint.status !== 201) throw new Error(`setup: ${JSON.stringify(endpoint.body)}`);
+  receiver.secrets["/ok"] = endpoint.body.secret;
   api.now = null;
   api.log.length = 0;
-  return { api, lines, single, spread, correct };
+  return { api, lines, single, spread, correct, hooked, receiver };
 }
 
 /** Bodies of the first 5xx answers, whose request ids are looked up in the Worker's log. */
@@ -185,7 +194,7 @@ function correctCodes(users) {
   return generator;
 }
 
-const { api, lines, single, spread, correct } = await setup();
+const { api, lines, single, spread, correct, hooked, receiver } = await setup();
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
 const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
 const operator = { authorization: `Bearer ${api.secrets.OPERATOR_TOKEN}` };
@@ -204,6 +213,7 @@ const scenarios = {
     onResponse: (status, body) => { checked++; if (status === 200 && body.includes('"success":true')) accepted++; },
   }, 200],
   "validate wrong code, 50 orgs": [{ ...validation, setupRequest: wrongCodes(spread) }, 200],
+  "validate wrong code, webhook on every event": [{ ...validation, setupRequest: wrongCodes(hooked) }, 200],
   "GET user": [{
     method: "GET",
     headers: auth,
@@ -226,6 +236,9 @@ for (const connections of [8, 32]) {
 const elapsed = (Date.now() - started) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 await api.dispose();
+results.webhooks_received = receiver.received.length;
+results.webhooks_verified = receiver.received.filter((request) => request.verified).length;
+await receiver.close();
 results.server_errors = failures.map((body) => {
   const id = body.match(/"request_id":"([^"]+)"/)?.[1];
   return { body, log: id ? lines.filter((line) => line.includes(id)) : [] };
@@ -238,7 +251,7 @@ const withD1 = counted.filter((m) => Number(m[1]) > 0).length;
 // The only D1 reads a validation may make are cache fills: the key's state and each
 // organization's entry (Bench, the 50, Correct) are read by every request that misses them
 // together (at most one per connection) and renewed by one request every 50 s.
-const entries = 1 + 1 + ORGANIZATIONS + 1;
+const entries = 1 + 1 + ORGANIZATIONS + 1 + 1;
 const fills = entries * 32;
 results.per_validation = {
   validations: counted.length,

@@ -25,10 +25,12 @@ esac
 
 # The upload's size budget, enforced where it is built (as otp-web's is in `make web`). The test
 # build carries test hooks and is never uploaded: its size is printed only.
-# 368 KiB: 350 KiB until the Worker embedded its generated OpenAPI documents and the status read
-# (2026-12-05). The MFA policy, named factors and trusted devices (issue 23) cost 28 KiB gzip;
-# dropping the wasm's function-name section (above) paid for them.
-budget=376832
+# 400 KiB, the ceiling issue 24 allows: 350 KiB until the Worker embedded its generated OpenAPI
+# documents and the status read (368 KiB, 2026-12-05). The MFA policy, named factors and trusted
+# devices (issue 23) cost 28 KiB gzip, paid for by dropping the function-name section (above).
+# Webhooks (their routes, the outbox, the queue consumer, the retention alarm) cost 49 KiB more,
+# after the object's calls became externally tagged (11 KiB less).
+budget=409600
 wasm="$root/worker/$out/index_bg.wasm"
 size=$(gzip -9c "$wasm" | wc -c)
 printf 'worker wasm (%s): %s bytes, %s bytes gzip -9 (budget %s)\n' "$out" "$(stat -c %s "$wasm")" "$size" "$budget"

@@ -14,7 +14,10 @@ them, except for refusals no schema can express:
 - client credentials sent in neither place: the body's `client_id` and `client_secret` are
   optional to a schema because HTTP Basic may carry them instead: 422 naming the field;
 - `add_factor` with `force_enroll` (an enrollment) or `replace` (an import), each allowed alone,
-  or on an organization whose method is SMS: 422 naming `add_factor`.
+  or on an organization whose method is SMS: 422 naming `add_factor`;
+- a webhook endpoint's URL, a string to the document, that the server does not take (not
+  https, no host name, this machine) or the organization's ten endpoints reached: 422 naming
+  `url`.
 
 The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
 one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
@@ -66,6 +69,8 @@ def _cause(response, case):
         return "no client credentials in the body or in HTTP Basic"
     if field == "add_factor" and ("cannot be combined" in description or "totp_app method" in description):
         return "add_factor with force_enroll or replace, or on the SMS method"
+    if field == "url" and operation_id in ("createWebhook", "updateWebhook"):
+        return "an endpoint URL the server does not take, or ten endpoints already"
     if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
         return "the Idempotency-Key was used with other fields"
     return None

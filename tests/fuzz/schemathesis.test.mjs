@@ -90,6 +90,10 @@ const REFUSED = [
   ["importFactors", ["413", "422"]],
   // Random tokens: ten failed verifications in ten minutes, then 429 for the pinned user.
   ["verifyTrustedDevice", ["429"]],
+  // An endpoint URL the server does not take (scheme, host, this machine), or the
+  // organization's ten endpoints reached (422 naming url); a generated endpoint id (404).
+  ["createWebhook", ["422"]],
+  ["updateWebhook", ["404", "422"]],
 ];
 
 /**

@@ -57,6 +57,16 @@ export async function configuredRateLimits({ env, config = `${root}/wrangler.tom
 }
 
 /**
+ * The queues wrangler declares for environment `env` of `config` (the local default when none),
+ * as wrangler resolves them into Miniflare options, with the vars they come with.
+ */
+export async function configuredQueues({ env, config = `${root}/wrangler.toml` } = {}) {
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { queueProducers, queueConsumers, bindings } = unstable_getMiniflareWorkerOptions(config, env).workerOptions;
+  return { queueProducers, queueConsumers, vars: bindings ?? {} };
+}
+
+/**
  * The same bindings with limits no suite reaches: suites ask for many tokens from one address
  * (there is no CF-Connecting-IP here); `tests/worker/limits.test.mjs` runs the declared ones.
  */
@@ -67,6 +77,16 @@ async function roomyRateLimits() {
   );
 }
 
+/** Forwards a request of the Worker to this machine; refuses every other host. */
+async function loopbackOnly(request) {
+  const { hostname } = new URL(request.url);
+  if (!["127.0.0.1", "localhost", "[::1]"].includes(hostname)) {
+    return new Response("tests send no traffic off this machine", { status: 502 });
+  }
+  const body = ["GET", "HEAD"].includes(request.method) ? undefined : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+}
+
 /**
  * A running Worker; call `dispose()` when done. With `serve`, it also listens on a loopback
  * port with the console's static assets in front where the wrangler environment `env` of
@@ -75,6 +95,7 @@ async function roomyRateLimits() {
 export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}`, ratelimits } = {}) {
   const assets = serve ? await consoleAssets({ env, config }) : undefined;
   ratelimits ??= await roomyRateLimits();
+  const { queueProducers, queueConsumers, vars } = await configuredQueues({ env, config });
   const mf = new Miniflare({
     modules: true,
     scriptPath: `${scriptDir}/index.js`,
@@ -88,7 +109,13 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     kvNamespaces: ["KV"],
     durableObjects: { ORG: { className: "OrgObject", useSQLite: true } },
     ratelimits,
-    bindings,
+    queueProducers,
+    queueConsumers,
+    // Test traffic stays on this machine: the Worker's own requests (webhook deliveries) reach
+    // 127.0.0.1 and localhost only; anything else answers 502 without leaving the process.
+    outboundService: loopbackOnly,
+    // The declared vars, then quick webhook retries and timeouts, so a suite waits seconds.
+    bindings: { ...vars, WEBHOOK_RETRY_SECONDS: "1", WEBHOOK_TIMEOUT_SECONDS: "2", ...bindings },
     cf: false,
     // The Worker logs a line per request: captured with `onLog`, else dropped (errors still
     // reach stderr).

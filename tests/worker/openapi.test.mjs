@@ -69,6 +69,16 @@ async function exerciseEveryOperation() {
   await expect(api.call("DELETE", `/api/v2/org/${org}/users/${user}/trusted-devices`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 204);
   await expect(api.call("DELETE", `/api/v2/org/${org}/totp-enrollment/${user}`), 404);
+  const hook = await expect(api.call("POST", `/api/v2/org/${org}/webhooks`, { json: { url: "https://hooks.example.com/totp", event_types: ["user.deleted"] } }), 201);
+  await expect(api.call("POST", `/api/v2/org/${org}/webhooks`, { json: { url: "http://hooks.example.com/totp" } }), 422);
+  await expect(api.call("GET", `/api/v2/org/${org}/webhooks`), 200);
+  await expect(api.call("GET", `/api/v2/org/${org}/webhooks/${hook.id}`), 200);
+  await expect(api.call("GET", `/api/v2/org/${org}/webhooks/missing`), 404);
+  await expect(api.call("PATCH", `/api/v2/org/${org}/webhooks/${hook.id}`, { json: { enabled: false } }), 200);
+  await expect(api.call("POST", `/api/v2/org/${org}/webhooks/${hook.id}/rotate-secret`), 200);
+  await expect(api.call("GET", `/api/v2/org/${org}/webhooks/${hook.id}/deliveries`), 200);
+  await expect(api.call("POST", `/api/v2/org/${org}/webhooks/${hook.id}/deliveries/msg_missing/retry`), 404);
+  await expect(api.call("DELETE", `/api/v2/org/${org}/webhooks/${hook.id}`), 204);
   const imported = await expect(api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [{ user_id: user, otpauth_uri: "otpauth://hotp/x?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=1" }] } }), 200);
   assert.equal(imported.results[0].status, "error");
   await expect(api.call("POST", `/api/v2/org/${org}/totp-import`, { json: { factors: [] } }), 422);

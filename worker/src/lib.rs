@@ -23,4 +23,5 @@ mod control;
 mod http;
 mod org_object;
 mod secrets;
+mod webhooks;
 mod wire;

@@ -83,6 +83,10 @@ pub enum Record {
     Factor,
     /// One of a user's trusted devices, by id.
     TrustedDevice,
+    /// A webhook endpoint, by id.
+    Webhook,
+    /// A kept webhook message of an endpoint, by id.
+    WebhookMessage,
 }
 
 impl Error {
@@ -126,6 +130,10 @@ impl fmt::Display for Error {
             Self::NotFound(Record::User) => f.write_str("user not found"),
             Self::NotFound(Record::Factor) => f.write_str("factor not found"),
             Self::NotFound(Record::TrustedDevice) => f.write_str("trusted device not found"),
+            Self::NotFound(Record::Webhook) => f.write_str("webhook endpoint not found"),
+            Self::NotFound(Record::WebhookMessage) => {
+                f.write_str("webhook message not found (messages are kept 7 days)")
+            }
             Self::EnrollmentRequired { enroll_by } => write!(
                 f,
                 "the organization requires MFA and the user's grace period ended at {enroll_by}: \

@@ -121,6 +121,20 @@ impl Keys {
         self.seal_bytes(answer, &labelled("answer", scope))
     }
 
+    /// Encrypts a webhook endpoint's signing secret, bound to the endpoint.
+    pub fn seal_webhook_secret(&self, secret: &[u8], endpoint_id: &str) -> Result<Vec<u8>> {
+        self.seal_bytes(secret, &labelled("webhook-secret", endpoint_id))
+    }
+
+    /// Decrypts what [`Keys::seal_webhook_secret`] wrote for this endpoint.
+    pub fn open_webhook_secret(
+        &self,
+        sealed: &[u8],
+        endpoint_id: &str,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        self.open_bytes(sealed, &labelled("webhook-secret", endpoint_id))
+    }
+
     /// Decrypts what [`Keys::seal_answer`] wrote for this scope.
     pub fn open_answer(&self, sealed: &[u8], scope: &str) -> Result<Zeroizing<Vec<u8>>> {
         self.open_bytes(sealed, &labelled("answer", scope))

@@ -26,6 +26,7 @@ pub mod org;
 pub mod sql;
 pub mod tokens;
 pub mod validate;
+pub mod webhook;
 
 /// A new random identifier (UUID v4).
 pub fn new_id() -> error::Result<String> {

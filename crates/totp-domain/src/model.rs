@@ -191,6 +191,8 @@ pub struct Connection {
     pub required_since: Option<u64>,
     /// Days a remembered device stays trusted, 0 (off) to 90.
     pub trusted_device_days: u32,
+    /// Days the audit trail keeps an event, 30 to 3,650.
+    pub audit_retention_days: u32,
     /// Unix seconds.
     pub updated_at: u64,
 }

@@ -119,6 +119,14 @@ operations! {
         TrustedDevices,
         RevokeTrustedDevice,
         RevokeTrustedDevices,
+        CreateWebhook,
+        Webhooks,
+        Webhook,
+        UpdateWebhook,
+        DeleteWebhook,
+        RotateWebhookSecret,
+        WebhookDeliveries,
+        RetryWebhookDelivery,
         AuditEvents,
     }
 }

@@ -3,7 +3,8 @@
 
 use totp_domain::error::Result;
 use totp_domain::org::{
-    AnswerKind, ConnectionUpdate, EnrollOptions, ImportRequest, NewUser, RememberDevice,
+    AnswerKind, ConnectionUpdate, EndpointInput, EnrollOptions, ImportRequest, NewUser,
+    RememberDevice,
 };
 use worker::Method::{self, Delete, Get, Patch, Post, Put};
 
@@ -104,6 +105,7 @@ impl OrgOp {
                             enforcement: input.text("enforcement")?,
                             enrollment_grace_days: input.number("enrollment_grace_days")?,
                             trusted_device_days: input.number("trusted_device_days")?,
+                            audit_retention_days: input.number("audit_retention_days")?,
                         },
                     })
                 },
@@ -305,6 +307,92 @@ impl OrgOp {
                     })
                 },
             ),
+            Self::CreateWebhook => org(
+                Post,
+                org_path!("/webhooks"),
+                "createWebhook",
+                Ignored,
+                |_, input| {
+                    Ok(OrgCommand::CreateWebhook {
+                        input: endpoint(input)?,
+                    })
+                },
+            ),
+            Self::Webhooks => org(
+                Get,
+                org_path!("/webhooks"),
+                "listWebhooks",
+                Ignored,
+                |_, _| Ok(OrgCommand::Webhooks),
+            ),
+            Self::Webhook => org(
+                Get,
+                org_path!("/webhooks/{webhook_id}"),
+                "getWebhook",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::Webhook {
+                        id: path.owned("webhook_id")?,
+                    })
+                },
+            ),
+            Self::UpdateWebhook => org(
+                Patch,
+                org_path!("/webhooks/{webhook_id}"),
+                "updateWebhook",
+                Ignored,
+                |path, input| {
+                    Ok(OrgCommand::UpdateWebhook {
+                        id: path.owned("webhook_id")?,
+                        input: endpoint(input)?,
+                    })
+                },
+            ),
+            Self::DeleteWebhook => org(
+                Delete,
+                org_path!("/webhooks/{webhook_id}"),
+                "deleteWebhook",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::DeleteWebhook {
+                        id: path.owned("webhook_id")?,
+                    })
+                },
+            ),
+            Self::RotateWebhookSecret => org(
+                Post,
+                org_path!("/webhooks/{webhook_id}/rotate-secret"),
+                "rotateWebhookSecret",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::RotateWebhookSecret {
+                        id: path.owned("webhook_id")?,
+                    })
+                },
+            ),
+            Self::WebhookDeliveries => org(
+                Get,
+                org_path!("/webhooks/{webhook_id}/deliveries"),
+                "listWebhookDeliveries",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::WebhookDeliveries {
+                        id: path.owned("webhook_id")?,
+                    })
+                },
+            ),
+            Self::RetryWebhookDelivery => org(
+                Post,
+                org_path!("/webhooks/{webhook_id}/deliveries/{message_id}/retry"),
+                "retryWebhookDelivery",
+                Ignored,
+                |path, _| {
+                    Ok(OrgCommand::RetryWebhookDelivery {
+                        id: path.owned("webhook_id")?,
+                        message_id: path.owned("message_id")?,
+                    })
+                },
+            ),
             Self::AuditEvents => org(
                 Get,
                 org_path!("/audit-events"),
@@ -353,12 +441,26 @@ fn profile(input: &Input) -> Result<NewUser> {
     })
 }
 
+/// A webhook endpoint's fields; an empty or absent list of event types is every type at
+/// creation and no change after.
+fn endpoint(input: &Input) -> Result<EndpointInput> {
+    let types = input.list("event_types")?;
+    Ok(EndpointInput {
+        url: input.text("url")?,
+        event_types: (!types.is_empty()).then_some(types),
+        enabled: input.boolean("enabled")?,
+        loopback_http: false,
+    })
+}
+
 /// What the OpenAPI document says of each operation.
 #[cfg(test)]
 mod doc {
+    use totp_domain::org::store::Attempt;
     use totp_domain::org::{
-        ChallengeCreated, DeviceVerification, EnrollmentCreated, EnrollmentStatus, FactorSummary,
-        ImportReport, RecoveryCodesRegenerated, TrustedDevice, ValidationResult,
+        ChallengeCreated, DeviceVerification, Endpoint, EndpointWithSecret, EnrollmentCreated,
+        EnrollmentStatus, FactorSummary, ImportReport, RecoveryCodesRegenerated, Requeued,
+        TrustedDevice, ValidationResult,
     };
 
     use crate::api::OrgOp;
@@ -659,6 +761,108 @@ mod doc {
                         status: 204,
                         description: "Revoked",
                         schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::CreateWebhook => Doc {
+                    tag: "Webhooks",
+                    summary: "Register a webhook endpoint",
+                    description: "Registers an https endpoint for the organization's security events (at most 10 endpoints). Requests follow the Standard Webhooks specification: webhook-id (the same in every attempt), webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA-256>), verifiable with the standardwebhooks libraries and the secret answered here, once. Events are written in the transaction of the change they report, handed to a Cloudflare Queue and delivered at least once, retried with a doubling wait up to 6 attempts, then sent to the dead-letter queue. Payloads carry ids, the type, the time and counts, never a secret, a code, a token or a profile field. An Idempotency-Key header is ignored here.",
+                    request: Some(Body {
+                        schema: schema::<requests::CreateWebhookRequest>,
+                        required: true,
+                    }),
+                    answer: Answer {
+                        status: 201,
+                        description: "Registered; the secret is shown once",
+                        schema: Some(schema::<EndpointWithSecret>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::Webhooks => Doc {
+                    tag: "Webhooks",
+                    summary: "List webhook endpoints",
+                    description: "The organization's endpoints, oldest first; never their secrets.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The endpoints",
+                        schema: Some(list::<Endpoint>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::Webhook => Doc {
+                    tag: "Webhooks",
+                    summary: "Get a webhook endpoint",
+                    description: "One endpoint; never its secret.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The endpoint",
+                        schema: Some(schema::<Endpoint>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::UpdateWebhook => Doc {
+                    tag: "Webhooks",
+                    summary: "Change a webhook endpoint",
+                    description: "Changes an endpoint's URL, event types or whether it is enabled; absent fields keep their value. A disabled endpoint gets no new messages, and its queued ones are not sent.",
+                    request: Some(Body {
+                        schema: schema::<requests::UpdateWebhookRequest>,
+                        required: false,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "The changed endpoint",
+                        schema: Some(schema::<Endpoint>),
+                    },
+                    errors: &[400, 401, 413, 415, 404, 422],
+                },
+                Self::DeleteWebhook => Doc {
+                    tag: "Webhooks",
+                    summary: "Delete a webhook endpoint",
+                    description: "Deletes an endpoint with its undelivered messages and its delivery list.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Deleted",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RotateWebhookSecret => Doc {
+                    tag: "Webhooks",
+                    summary: "Rotate a webhook endpoint's secret",
+                    description: "Issues a new signing secret, answered once. For 24 hours requests carry two signatures, under the new and the previous secret, so receivers can switch without losing one.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The new secret, shown once",
+                        schema: Some(schema::<EndpointWithSecret>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::WebhookDeliveries => Doc {
+                    tag: "Webhooks",
+                    summary: "List an endpoint's delivery attempts",
+                    description: "The endpoint's last 100 attempts, newest first, kept 7 days: when, the receiver's status, the latency and the outcome (delivered, retrying, dead_lettered); never the body.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "The attempts",
+                        schema: Some(list::<Attempt>),
+                    },
+                    errors: &[400, 401, 413, 415, 404],
+                },
+                Self::RetryWebhookDelivery => Doc {
+                    tag: "Webhooks",
+                    summary: "Send a message again",
+                    description: "Sends a kept message (7 days) of the endpoint again, with the same webhook-id, in a new round of attempts.",
+                    request: None,
+                    answer: Answer {
+                        status: 202,
+                        description: "Queued again",
+                        schema: Some(schema::<Requeued>),
                     },
                     errors: &[400, 401, 413, 415, 404],
                 },

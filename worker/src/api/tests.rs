@@ -117,6 +117,26 @@ fn every_operation_of_the_document_is_routed_to_its_name() {
             "/api/v2/org/acme/users/u1/trusted-devices",
             "revokeTrustedDevices",
         ),
+        (Post, "/api/v2/org/acme/webhooks", "createWebhook"),
+        (Get, "/api/v2/org/acme/webhooks", "listWebhooks"),
+        (Get, "/api/v2/org/acme/webhooks/w1", "getWebhook"),
+        (Patch, "/api/v2/org/acme/webhooks/w1", "updateWebhook"),
+        (Delete, "/api/v2/org/acme/webhooks/w1", "deleteWebhook"),
+        (
+            Post,
+            "/api/v2/org/acme/webhooks/w1/rotate-secret",
+            "rotateWebhookSecret",
+        ),
+        (
+            Get,
+            "/api/v2/org/acme/webhooks/w1/deliveries",
+            "listWebhookDeliveries",
+        ),
+        (
+            Post,
+            "/api/v2/org/acme/webhooks/w1/deliveries/m1/retry",
+            "retryWebhookDelivery",
+        ),
         (Get, "/api/v2/org/acme/audit-events", "listAuditEvents"),
     ];
     for (method, path, expected) in &table {

@@ -4,6 +4,7 @@
 //! without any conditional SQL.
 
 mod command;
+mod outbox;
 mod sql;
 
 use std::cell::Cell;
@@ -12,15 +13,15 @@ use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::{Answer, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
-use totp_domain::org::OrgService;
-use totp_domain::org::idempotency::forget_expired_answers;
+use totp_domain::org::{OrgService, schema, store};
 use worker::wasm_bindgen;
 use worker::{
-    Date, DurableObject, Env, Headers, Method, Request, RequestInit, Response, State, Storage,
-    durable_object,
+    Date, DurableObject, Env, Headers, Method, Queue, Request, RequestInit, Response, State,
+    Storage, durable_object,
 };
 
-pub use command::{Keyed, OrgCall, OrgCommand};
+pub use command::{Keyed, OrgCall, OrgCommand, Settings};
+pub use outbox::WebhookJob;
 
 use crate::clock;
 use crate::secrets::keys;
@@ -38,11 +39,18 @@ const REQUEST_ID: &str = "x-request-id";
 #[durable_object]
 pub struct OrgObject {
     sql: ObjectSql,
-    /// For the alarm that deletes expired idempotency answers.
+    /// For the alarm: expired answers, audit events and deliveries, and the outbox.
     storage: Storage,
     keys: Result<Keys>,
     /// Whether the schema is current and the connection exists (checked once per instance).
     opened: Cell<bool>,
+    /// Where webhook messages go (`WEBHOOKS`); none where it is not bound.
+    queue: Option<Queue>,
+    settings: Settings,
+    /// An alarm is known to be set for what expires next (checked once per instance).
+    alarm_set: Cell<bool>,
+    /// A hand-off to the queue is running: another call leaves the outbox to it.
+    handing_off: Cell<bool>,
     /// The time the next alarm runs at, when a test build fires it (`None` in the deploy
     /// build: the runtime's clock).
     alarm_clock: Cell<Option<u64>>,
@@ -61,6 +69,10 @@ impl DurableObject for OrgObject {
             storage: alarms,
             keys: keys(&env),
             opened: Cell::new(false),
+            queue: env.queue(outbox::QUEUE).ok(),
+            settings: outbox::settings(&env),
+            alarm_set: Cell::new(false),
+            handing_off: Cell::new(false),
             alarm_clock: Cell::new(None),
         }
     }
@@ -93,11 +105,28 @@ impl DurableObject for OrgObject {
             .map_err(Error::internal)
             .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable));
         let keyed = call.as_ref().is_ok_and(|call| call.idempotency.is_some());
-        let outcome = call.and_then(|call| self.serve(call, now));
-        if keyed && outcome.is_ok() {
-            // After the change committed: only the answer's deletion is scheduled here.
-            if let Err(error) = self.schedule_expiry(now).await {
-                worker::console_error!("{request_id} scheduling answer expiry failed: {error}");
+        let organization = call.as_ref().ok().map(|call| call.organization.clone());
+        let first = !self.opened.get();
+        let (outcome, notified) = match call {
+            Ok(call) => self.serve(call, now),
+            Err(error) => (Err(error), false),
+        };
+        // After the change committed: its events go to the queue, and what it keeps gets an
+        // alarm. A failure here loses nothing: the outbox and the alarm catch up.
+        if let Some(organization) = organization.filter(|_| self.opened.get()) {
+            // The alarm first: it hands the outbox over if this runtime dies before the queue
+            // has it.
+            if (keyed || notified || !self.alarm_set.get())
+                && let Err(error) = self.schedule(&organization, now).await
+            {
+                worker::console_error!("{request_id} scheduling the alarm failed: {error}");
+            }
+            if (notified || first)
+                && let Err(error) = self.hand_off(&organization, now).await
+            {
+                worker::console_error!(
+                    "{request_id} handing webhooks to the queue failed: {error}"
+                );
             }
         }
         match outcome {
@@ -106,48 +135,90 @@ impl DurableObject for OrgObject {
         }
     }
 
-    /// Deletes the idempotency answers kept longer than 24 hours, and wakes again for the next.
+    /// Deletes what expired (answers after 24 hours, audit events past the retention,
+    /// deliveries after 7 days), hands the outbox to the queue, and wakes again for the next.
     async fn alarm(&self) -> worker::Result<Response> {
         let now = self
             .alarm_clock
             .take()
             .unwrap_or_else(|| Date::now().as_millis() / 1000);
-        if let Err(error) = self.schedule_expiry(now).await {
-            worker::console_error!("deleting expired answers failed: {error}");
+        self.alarm_set.set(false);
+        let entry = schema::migrate(&self.sql).and_then(|_| store::directory_entry(&self.sql));
+        match entry {
+            Ok(Some(organization)) => {
+                if let Err(error) = self.hand_off(&organization, now).await {
+                    worker::console_error!("handing webhooks to the queue failed: {error}");
+                }
+                if let Err(error) = self.schedule(&organization, now).await {
+                    worker::console_error!("the alarm's housekeeping failed: {error}");
+                }
+            }
+            Ok(None) => {}
+            Err(error) => worker::console_error!("the alarm could not open storage: {error}"),
         }
         Response::empty()
     }
 }
 
 impl OrgObject {
-    /// Forgets expired answers and, while some remain, keeps an alarm set for the oldest one's
-    /// expiry (an alarm already set is for an older answer or the same one).
-    async fn schedule_expiry(&self, now: u64) -> Result<()> {
-        let Some(seconds) = forget_expired_answers(&self.sql, now)? else {
+    /// Deletes what expired and keeps an alarm set for what expires next (sooner while the
+    /// outbox holds messages the queue refused).
+    async fn schedule(&self, organization: &Organization, now: u64) -> Result<()> {
+        let keys = self.keys.as_ref().map_err(Clone::clone)?;
+        let api = OrgService::new(&self.sql, keys, organization, now);
+        let mut next = api.maintain(AUDIT_BATCH)?;
+        if store::outbox_pending(&self.sql)? {
+            next = Some(next.map_or(OUTBOX_RETRY, |next| next.min(OUTBOX_RETRY)));
+        }
+        let Some(seconds) = next else {
             return Ok(());
         };
+        let at = Date::now().as_millis() as i64 + seconds as i64 * 1000;
         let set = self.storage.get_alarm().await.map_err(Error::internal)?;
-        if set.is_none() {
+        if set.is_none_or(|set| set > at) {
             self.storage
                 .set_alarm(std::time::Duration::from_secs(seconds))
                 .await
                 .map_err(Error::internal)?;
         }
+        self.alarm_set.set(true);
         Ok(())
     }
 
-    fn serve(&self, call: OrgCall, now: u64) -> Result<Outcome> {
+    /// Hands the outbox to the queue, a batch at a time; each batch leaves the outbox once the
+    /// queue accepted it. One hand-off at a time: a call arriving meanwhile leaves it to this one.
+    async fn hand_off(&self, organization: &Organization, now: u64) -> Result<()> {
+        let Some(queue) = &self.queue else {
+            return Ok(());
+        };
+        if self.settings.hold_outbox || self.handing_off.replace(true) {
+            return Ok(());
+        }
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
+        let api = OrgService::new(&self.sql, keys, organization, now);
+        let handed = outbox::hand_off(&api, queue, organization).await;
+        self.handing_off.set(false);
+        handed
+    }
+
+    /// Runs a call; the outcome, and whether it wrote webhook messages.
+    fn serve(&self, call: OrgCall, now: u64) -> (Result<Outcome>, bool) {
+        let keys = match self.keys.as_ref() {
+            Ok(keys) => keys,
+            Err(error) => return (Err(error.clone()), false),
+        };
         let api = OrgService::new(&self.sql, keys, &call.organization, now);
         if !self.opened.get() {
-            api.open()?;
+            if let Err(error) = api.open() {
+                return (Err(error), false);
+            }
             self.opened.set(true);
         }
         let run = || {
-            command::run(&api, &call.organization, call.command)
+            command::run(&api, &call.organization, call.command, self.settings)
                 .map(|(status, body)| Answer { status, body })
         };
-        match &call.idempotency {
+        let outcome = match &call.idempotency {
             // Both commits (the change and the kept answer) run in this one synchronous call:
             // no other call can come between them.
             Some(keyed) => api.idempotent(&keyed.request, keyed.holds, run),
@@ -155,9 +226,16 @@ impl OrgObject {
                 answer,
                 replayed: false,
             }),
-        }
+        };
+        (outcome, api.notified())
     }
 }
+
+/// Audit events an alarm deletes at most per run; a longer backlog takes more runs.
+const AUDIT_BATCH: u32 = 1000;
+
+/// Seconds before the alarm hands the outbox to the queue again after a refusal.
+const OUTBOX_RETRY: u64 = 30;
 
 /// A call this build cannot read (a Worker of another version during a deploy). serde's message
 /// may quote the input, which can hold a code: only the position goes to the log.

@@ -16,7 +16,10 @@ use crate::sql::{Sql, Statement};
 
 use super::audit::AuditKind;
 use super::store::{AnswerKind, Purpose};
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::{Value as Json, json};
 
 /// The answer to a code.
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -170,6 +173,13 @@ impl<S: Sql> OrgService<'_, S> {
                     writes.push(store::spend_recovery_code(user_id, hash, self.now));
                     writes.push(store::delete_devices(user_id));
                     writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
+                    let remaining =
+                        store::recovery_codes_left(self.sql, user_id)?.saturating_sub(1);
+                    let count = || data([("recovery_codes_remaining", json!(remaining))]);
+                    writes.push(self.notify(EventType::RecoveryCodeUsed, user, count())?);
+                    if remaining == 1 {
+                        writes.push(self.notify(EventType::RecoveryCodesLow, user, count())?);
+                    }
                 } else if unused {
                     refusal = FailureReason::RecoveryCodeRateLimited;
                 }
@@ -227,6 +237,10 @@ impl<S: Sql> OrgService<'_, S> {
                     let detail = matched.map(|i| format!("factor {}", factors[i].id));
                     writes.push(self.audit(event, user, detail));
                 }
+                if let (AttemptKind::Enrollment, Some(i)) = (kind, matched) {
+                    let factor = data([("factor_id", json!(factors[i].id))]);
+                    writes.push(self.notify(EventType::FactorActivated, user, factor)?);
+                }
                 accepted
             }
         };
@@ -244,12 +258,19 @@ impl<S: Sql> OrgService<'_, S> {
                 user,
                 Some(format!("{failures} consecutive failures")),
             ));
-            if policy.locked_until(failures, self.now).is_some() {
+            if let Some(until) = policy.locked_until(failures, self.now) {
                 writes.push(self.audit(
                     AuditKind::FactorLocked,
                     user,
                     Some(format!("after {failures} failures")),
                 ));
+                let hard = policy.exhausted(failures);
+                let locked = data([
+                    ("until", if hard { Json::Null } else { json!(until) }),
+                    ("failed_attempts", json!(failures)),
+                    ("hard_lock", json!(hard)),
+                ]);
+                writes.push(self.notify(EventType::UserLocked, user, locked)?);
             }
         }
         writes.insert(0, store::save_guard(user_id, &guard));

@@ -21,6 +21,9 @@ pub enum AuditKind {
     TrustedDeviceCreated,
     /// Trusted devices were revoked (the detail says which, or why).
     TrustedDevicesRevoked,
+    /// A webhook endpoint was created, changed, deleted, its secret rotated or a message sent
+    /// again (the detail says which).
+    WebhookChanged,
     /// A profile changed (the detail names the fields, never their values).
     UserUpdated,
     /// A user was deleted (named by id only).
@@ -61,6 +64,7 @@ impl AuditKind {
             Self::FactorRemoved => "factor.removed",
             Self::TrustedDeviceCreated => "trusted_device.created",
             Self::TrustedDevicesRevoked => "trusted_devices.revoked",
+            Self::WebhookChanged => "webhook.changed",
             Self::UserUpdated => "user.updated",
             Self::UserDeleted => "user.deleted",
             Self::EnrollmentCreated => "enrollment.created",

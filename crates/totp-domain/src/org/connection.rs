@@ -9,7 +9,10 @@ use crate::sql::Sql;
 use crate::validate;
 
 use super::audit::AuditKind;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// Fields to change, as received; absent ones keep their value.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -36,7 +39,12 @@ pub struct ConnectionUpdate {
     pub enrollment_grace_days: Option<u64>,
     /// Days, within [`TRUSTED_DEVICE_DAYS`]; 0 turns trusted devices off.
     pub trusted_device_days: Option<u64>,
+    /// Days, within [`AUDIT_RETENTION_DAYS`].
+    pub audit_retention_days: Option<u64>,
 }
+
+/// How long the audit trail may keep its events: a month to ten years.
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<u64> = 30..=3650;
 
 /// The grace period a required policy may give users to enroll.
 pub const GRACE_DAYS: std::ops::RangeInclusive<u64> = 0..=90;
@@ -127,6 +135,10 @@ impl<S: Sql> OrgService<'_, S> {
             connection.trusted_device_days =
                 in_range("trusted_device_days", days, TRUSTED_DEVICE_DAYS)? as u32;
         }
+        if let Some(days) = update.audit_retention_days {
+            connection.audit_retention_days =
+                in_range("audit_retention_days", days, AUDIT_RETENTION_DAYS)? as u32;
+        }
         connection.updated_at = self.now;
         let state = if connection.active {
             "active"
@@ -134,9 +146,14 @@ impl<S: Sql> OrgService<'_, S> {
             "inactive"
         };
         let detail = format!("{state}, method {}", connection.method.as_str());
+        let changed = data([
+            ("active", json!(connection.active)),
+            ("method", json!(connection.method.as_str())),
+        ]);
         let mut writes = vec![
             store::save_connection(&connection),
             self.audit(AuditKind::ConnectionUpdated, None, Some(detail)),
+            self.notify(EventType::ConnectionUpdated, None, changed)?,
         ];
         if policy_before != (connection.enforcement, connection.enrollment_grace_days) {
             let detail = format!(
@@ -145,6 +162,14 @@ impl<S: Sql> OrgService<'_, S> {
                 connection.enrollment_grace_days
             );
             writes.push(self.audit(AuditKind::PolicyUpdated, None, Some(detail)));
+            let policy = data([
+                ("enforcement", json!(connection.enforcement.as_str())),
+                (
+                    "enrollment_grace_days",
+                    json!(connection.enrollment_grace_days),
+                ),
+            ]);
+            writes.push(self.notify(EventType::MfaPolicyUpdated, None, policy)?);
         }
         self.sql.commit(writes)?;
         Ok(connection)
@@ -167,6 +192,7 @@ pub(super) fn default_connection(organization: &Organization, now: u64) -> Conne
         enrollment_grace_days: 0,
         required_since: None,
         trusted_device_days: 0,
+        audit_retention_days: 400,
         updated_at: now,
     }
 }

@@ -17,7 +17,10 @@ use crate::validate;
 
 use super::audit::AuditKind;
 use super::store::TrustedDevice;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// Trusted devices a user keeps at most; remembering one more forgets the oldest.
 pub const MAX_DEVICES: u32 = 10;
@@ -98,6 +101,14 @@ impl<S: Sql> OrgService<'_, S> {
                 Some(user_id),
                 Some(format!("device {}", device.id)),
             ),
+            self.notify(
+                EventType::TrustedDeviceCreated,
+                Some(user_id),
+                data([
+                    ("device_id", json!(device.id)),
+                    ("expires_at", json!(device.expires_at)),
+                ]),
+            )?,
         ];
         Ok(NewDevice {
             token,
@@ -168,6 +179,11 @@ impl<S: Sql> OrgService<'_, S> {
                 Some(&user),
                 Some(format!("device {device_id}")),
             ),
+            self.notify(
+                EventType::TrustedDevicesRevoked,
+                Some(&user),
+                data([("device_id", json!(device_id)), ("all", json!(false))]),
+            )?,
         ])
     }
 
@@ -181,6 +197,11 @@ impl<S: Sql> OrgService<'_, S> {
                 Some(&user),
                 Some("all".into()),
             ),
+            self.notify(
+                EventType::TrustedDevicesRevoked,
+                Some(&user),
+                data([("all", json!(true))]),
+            )?,
         ])
     }
 }

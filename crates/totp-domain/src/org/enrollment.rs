@@ -17,7 +17,10 @@ use super::audit::AuditKind;
 use super::factors::friendly_name;
 use super::recovery_codes::RECOVERY_CODES;
 use super::store::{AnswerKind, Purpose};
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// What the customer shows the user after an enrollment.
 #[derive(Debug, Serialize)]
@@ -218,6 +221,12 @@ impl<S: Sql> OrgService<'_, S> {
             Some(&user.id),
             Some(format!("{detail}, factor {}", factor.id)),
         ));
+        let enrolled = data([
+            ("factor_id", json!(factor.id)),
+            ("method", json!(connection.method.as_str())),
+            ("forced", json!(force)),
+        ]);
+        writes.push(self.notify(EventType::FactorEnrolled, Some(&user.id), enrolled)?);
         self.sql.commit(writes)?;
         Ok(created)
     }
@@ -251,10 +260,14 @@ impl<S: Sql> OrgService<'_, S> {
     /// accepted step, the enrollment count, the recovery allowance) stays.
     pub fn delete_enrollment(&self, user_id: &str) -> Result<()> {
         let user = self.user_id(user_id)?;
-        if store::factor(self.sql, &user)?.is_none() {
+        let factors = store::factors(self.sql, &user)?;
+        if factors.is_empty() {
             return Err(Error::NotEnrolled);
         }
-        let mut writes = store::delete_factors(&user);
+        let ids: Vec<&str> = factors.iter().map(|factor| factor.id.as_str()).collect();
+        let removed = data([("factor_ids", json!(ids)), ("all", json!(true))]);
+        let mut writes = vec![self.notify(EventType::FactorRemoved, Some(&user), removed)?];
+        writes.extend(store::delete_factors(&user));
         writes.push(store::delete_devices(&user));
         writes.push(store::forget_answers(
             &user,

@@ -12,7 +12,10 @@ use crate::validate;
 
 use super::audit::AuditKind;
 use super::store::AnswerKind;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// A factor as answered: never its secret.
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -76,6 +79,7 @@ impl<S: Sql> OrgService<'_, S> {
         let mut factor = self.factor_of(&user, factor_id)?;
         if factor.friendly_name != name {
             factor.friendly_name = name;
+            let renamed = data([("factor_id", json!(factor.id))]);
             self.sql.commit(vec![
                 store::save_factor(&factor),
                 self.audit(
@@ -83,6 +87,7 @@ impl<S: Sql> OrgService<'_, S> {
                     Some(&user),
                     Some(format!("factor {}", factor.id)),
                 ),
+                self.notify(EventType::FactorRenamed, Some(&user), renamed)?,
             ])?;
         }
         Ok(factor.into())
@@ -109,6 +114,8 @@ impl<S: Sql> OrgService<'_, S> {
         ));
         let detail = format!("factor {}", factor.id);
         writes.push(self.audit(AuditKind::FactorRemoved, Some(&user), Some(detail)));
+        let removed = data([("factor_id", json!(factor.id)), ("all", json!(last))]);
+        writes.push(self.notify(EventType::FactorRemoved, Some(&user), removed)?);
         self.sql.commit(writes)
     }
 }

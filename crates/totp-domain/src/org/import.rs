@@ -21,7 +21,10 @@ use super::audit::AuditKind;
 use super::connection::PERIODS;
 use super::factors::friendly_name;
 use super::store::AnswerKind;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// Entries per request at most.
 pub const MAX_IMPORTS: usize = 500;
@@ -266,6 +269,14 @@ impl<S: Sql> OrgService<'_, S> {
         };
         let detail = format!("{how}, {codes}, factor {}", factor.id);
         writes.push(self.audit(AuditKind::FactorImported, Some(&user), Some(detail)));
+        for event in [EventType::FactorEnrolled, EventType::FactorActivated] {
+            let imported = data([
+                ("factor_id", json!(factor.id)),
+                ("imported", json!(true)),
+                ("replaced", json!(replacing)),
+            ]);
+            writes.push(self.notify(event, Some(&user), imported)?);
+        }
         self.sql.commit(writes)?;
         Ok(Ok(Imported {
             user_id: user,

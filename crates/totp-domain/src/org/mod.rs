@@ -21,6 +21,7 @@ mod sms;
 mod status;
 pub mod store;
 mod users;
+mod webhooks;
 
 pub use attempt::{FailureReason, ValidationResult};
 pub use audit::AuditKind;
@@ -36,6 +37,12 @@ pub use sms::SMS_CODE_LIFETIME;
 pub use status::{EnrollmentState, EnrollmentStatus};
 pub use store::{AnswerKind, TrustedDevice};
 pub use users::{NewUser, UserUpdate};
+pub use webhooks::{
+    AfterAttempt, AttemptReport, Endpoint, EndpointInput, EndpointWithSecret, PreparedDelivery,
+    Requeued,
+};
+
+use std::cell::Cell;
 
 use crate::keys::Keys;
 use crate::model::Organization;
@@ -47,6 +54,9 @@ pub struct OrgService<'a, S> {
     keys: &'a Keys,
     organization: &'a Organization,
     now: u64,
+    /// Set by a change that wrote webhook messages: the object then hands its outbox to the
+    /// queue.
+    notified: Cell<bool>,
 }
 
 impl<'a, S: Sql> OrgService<'a, S> {
@@ -57,7 +67,38 @@ impl<'a, S: Sql> OrgService<'a, S> {
             keys,
             organization,
             now,
+            notified: Cell::new(false),
         }
+    }
+
+    /// Whether a call of this service wrote webhook messages (committed or not).
+    pub fn notified(&self) -> bool {
+        self.notified.get()
+    }
+
+    /// The housekeeping the object's alarm runs: kept answers past 24 hours, audit events past
+    /// the organization's retention (up to `audit_batch` a run) and webhook messages and
+    /// attempts past 7 days are deleted. The seconds until something else expires, if
+    /// anything will.
+    pub fn maintain(&self, audit_batch: u32) -> crate::error::Result<Option<u64>> {
+        let answers = idempotency::forget_expired_answers(self.sql, self.now)?;
+        let retention = u64::from(self.connection()?.audit_retention_days) * 24 * 60 * 60;
+        let before = self.now.saturating_sub(retention);
+        let audit = if store::forget_audit_before(self.sql, before, audit_batch)? {
+            // More than a batch was due: the next run comes at once.
+            Some(1)
+        } else {
+            store::oldest_audit_event(self.sql)?.map(|oldest| {
+                oldest
+                    .saturating_add(retention)
+                    .saturating_sub(self.now)
+                    .max(1)
+            })
+        };
+        let deliveries = self
+            .forget_old_deliveries()?
+            .map(|expires| expires.saturating_sub(self.now).max(1));
+        Ok([answers, audit, deliveries].into_iter().flatten().min())
     }
 
     /// Brings the schema up to date (sealing profiles written before version 4) and creates
@@ -66,10 +107,11 @@ impl<'a, S: Sql> OrgService<'a, S> {
     pub fn open(&self) -> crate::error::Result<()> {
         schema::migrate(self.sql)?;
         self.seal_legacy_profiles()?;
+        let mut writes = vec![store::save_directory_entry(self.organization)?];
         if store::connection(self.sql)?.is_none() {
             let connection = connection::default_connection(self.organization, self.now);
-            self.sql.commit(vec![store::save_connection(&connection)])?;
+            writes.push(store::save_connection(&connection));
         }
-        Ok(())
+        self.sql.commit(writes)
     }
 }

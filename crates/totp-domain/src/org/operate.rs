@@ -39,6 +39,9 @@ const TABLES: &[&str] = &[
     "recovery_codes",
     "challenges",
     "trusted_devices",
+    "webhook_endpoints",
+    "webhook_messages",
+    "webhook_attempts",
     "idempotency",
     "audit_events",
 ];
@@ -60,9 +63,11 @@ impl<S: Sql> OrgService<'_, S> {
             report.resealed += 1;
         }
         report.resealed += self.reseal_profiles(limit.saturating_sub(report.resealed))?;
+        report.resealed += self.reseal_webhook_secrets(limit.saturating_sub(report.resealed))?;
         report.remaining = !store::factors_sealed_under_other_keys(self.sql, current, 1)?
             .is_empty()
-            || !self.users_under_other_keys(1)?.is_empty();
+            || !self.users_under_other_keys(1)?.is_empty()
+            || self.webhook_secrets_to_reseal()?;
         Ok(report)
     }
 

@@ -10,7 +10,10 @@ use crate::sql::{Sql, Statement};
 
 use super::attempt::{AttemptKind, ValidationResult};
 use super::audit::AuditKind;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
+use serde_json::json;
 
 /// Recovery codes per set.
 pub const RECOVERY_CODES: usize = 5;
@@ -67,6 +70,8 @@ impl<S: Sql> OrgService<'_, S> {
         let set = self.recovery_set(&user)?;
         let mut on_success = set.writes;
         on_success.push(self.audit(AuditKind::RecoveryCodesRegenerated, Some(&user), None));
+        let count = data([("recovery_codes_remaining", json!(RECOVERY_CODES))]);
+        on_success.push(self.notify(EventType::RecoveryCodesRegenerated, Some(&user), count)?);
         let result = self.attempt(
             &connection,
             &user,

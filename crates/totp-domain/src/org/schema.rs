@@ -232,6 +232,60 @@ pub const MIGRATIONS: &[&[&str]] = &[
         ) STRICT",
         "CREATE INDEX trusted_devices_by_user ON trusted_devices (user_id)",
     ],
+    // 9: webhooks. Endpoints with their signing secrets sealed (a rotated one kept until
+    // `previous_until`); every message for an endpoint, written in the transaction of the change
+    // it reports (`queued` = 0: the outbox, not yet handed to the queue), kept 7 days with its
+    // delivery attempts (never a body there); and how long the audit trail is kept.
+    &[
+        "CREATE TABLE webhook_endpoints (
+            id                      TEXT PRIMARY KEY,
+            url                     TEXT NOT NULL,
+            event_types             TEXT NOT NULL,
+            enabled                 INTEGER NOT NULL,
+            sealed_secret           TEXT NOT NULL,
+            sealed_previous_secret  TEXT,
+            previous_until          INTEGER,
+            key_id                  TEXT NOT NULL,
+            created_at              INTEGER NOT NULL,
+            updated_at              INTEGER NOT NULL
+        ) STRICT",
+        "CREATE INDEX webhook_endpoints_by_key_id ON webhook_endpoints (key_id)",
+        "CREATE TABLE webhook_messages (
+            id           TEXT PRIMARY KEY,
+            endpoint_id  TEXT NOT NULL,
+            event_type   TEXT NOT NULL,
+            payload      TEXT NOT NULL,
+            created_at   INTEGER NOT NULL,
+            round        INTEGER NOT NULL DEFAULT 1,
+            queued       INTEGER NOT NULL DEFAULT 0
+        ) STRICT",
+        "CREATE INDEX webhook_outbox ON webhook_messages (queued, created_at)",
+        "CREATE INDEX webhook_messages_by_age ON webhook_messages (created_at)",
+        "CREATE TABLE webhook_attempts (
+            id           INTEGER PRIMARY KEY,
+            message_id   TEXT NOT NULL,
+            endpoint_id  TEXT NOT NULL,
+            event_type   TEXT NOT NULL,
+            round        INTEGER NOT NULL,
+            attempt      INTEGER NOT NULL,
+            at           INTEGER NOT NULL,
+            status       INTEGER,
+            error        TEXT,
+            latency_ms   INTEGER NOT NULL,
+            outcome      TEXT NOT NULL
+        ) STRICT",
+        "CREATE INDEX webhook_attempts_by_endpoint ON webhook_attempts (endpoint_id, id)",
+        "CREATE INDEX webhook_attempts_by_message ON webhook_attempts (message_id, round)",
+        "CREATE INDEX webhook_attempts_by_age ON webhook_attempts (at)",
+        "ALTER TABLE connection ADD COLUMN audit_retention_days INTEGER NOT NULL DEFAULT 400",
+        // The directory entry of the organization, as the last call brought it: the alarm has
+        // no call to read it from when it hands the outbox to the queue.
+        "CREATE TABLE directory_entry (
+            id     INTEGER PRIMARY KEY CHECK (id = 1),
+            entry  TEXT NOT NULL
+        ) STRICT",
+        "CREATE INDEX audit_events_by_age ON audit_events (at)",
+    ],
 ];
 
 /// The version this build writes.

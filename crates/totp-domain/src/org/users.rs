@@ -11,7 +11,9 @@ use crate::{new_id, validate};
 use zeroize::Zeroizing;
 
 use super::audit::AuditKind;
+use super::webhooks::data;
 use super::{OrgService, store};
+use crate::webhook::EventType;
 
 /// A user to create, as received.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -144,6 +146,7 @@ impl<S: Sql> OrgService<'_, S> {
         writes.push(store::forget_answers_about(&user));
         writes.push(store::delete_user(&user));
         writes.push(self.audit(AuditKind::UserDeleted, Some(&user), None));
+        writes.push(self.notify(EventType::UserDeleted, Some(&user), data([]))?);
         self.sql.commit(writes)
     }
 

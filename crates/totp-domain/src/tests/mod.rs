@@ -9,6 +9,7 @@ mod devices;
 mod engines;
 mod enrollment;
 mod factors;
+mod footprint;
 mod idempotency;
 mod import;
 mod lifecycle;
@@ -23,6 +24,7 @@ mod sms;
 mod sqlite;
 mod status;
 mod tenants;
+mod webhooks;
 
 use otp_core::{OtpauthUri, Totp};
 

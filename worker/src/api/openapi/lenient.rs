@@ -17,7 +17,7 @@ fn number_as_text(reference: &str) -> Option<(Value, &'static str)> {
     };
     match reference.rsplit('/').next()? {
         "Text" | "PersonName" | "OrganizationName" | "Issuer" | "FriendlyName" | "DeviceName"
-        | "DeviceToken" => Some(any_number()),
+        | "DeviceToken" | "WebhookUrl" => Some(any_number()),
         "AccountDomain" => Some((
             json!({ "type": "integer", "minimum": 0, "maximum": u64::MAX }),
             "A JSON number is read as its text (a whole one as its digits, 5.0 as 5), so a whole number is a valid domain.",

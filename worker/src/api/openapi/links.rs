@@ -333,6 +333,48 @@ pub fn of(operation: Operation) -> Option<Value> {
                 }
             }
         }),
+        "createWebhook" => json!({
+            "GetWebhook": {
+                "operationId": "getWebhook",
+                "description": "The endpoint just registered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "webhook_id": "$response.body#/id"
+                }
+            },
+            "UpdateWebhook": {
+                "operationId": "updateWebhook",
+                "description": "Change the endpoint just registered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "webhook_id": "$response.body#/id"
+                }
+            },
+            "RotateWebhookSecret": {
+                "operationId": "rotateWebhookSecret",
+                "description": "A new secret for the endpoint just registered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "webhook_id": "$response.body#/id"
+                }
+            },
+            "ListWebhookDeliveries": {
+                "operationId": "listWebhookDeliveries",
+                "description": "What was sent to the endpoint just registered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "webhook_id": "$response.body#/id"
+                }
+            },
+            "DeleteWebhook": {
+                "operationId": "deleteWebhook",
+                "description": "Delete the endpoint just registered.",
+                "parameters": {
+                    "org_domain": "$request.path.org_domain",
+                    "webhook_id": "$response.body#/id"
+                }
+            }
+        }),
         "createChallenge" => json!({
             "ValidateChallenge": {
                 "operationId": "validateChallenge",

@@ -9,9 +9,11 @@ use utoipa::ToSchema;
 use super::scalars::{
     AccountDomain, AlgorithmName, Code, CodeOrRecoveryCode, Days, DeviceName, DeviceToken, Digits,
     DomainName, EmailAddress, Flag, FriendlyName, GrantType, ImportEntry, Issuer, MaxAttempts,
-    OrganizationName, Period, PersonName, PhoneNumber, ResealLimit, Skew, Text,
+    OrganizationName, Period, PersonName, PhoneNumber, ResealLimit, RetentionDays, Skew, Text,
+    WebhookUrl,
 };
 use totp_domain::model::{Enforcement, Environment, Method};
+use totp_domain::webhook::EventType;
 
 /// The client credentials go here or in HTTP Basic (RFC 6749, 2.3.1), not both. Unknown fields
 /// are ignored.
@@ -108,6 +110,29 @@ pub struct UpdateTotpConnectionRequest {
     enrollment_grace_days: Option<Days>,
     /// Days a remembered device stays trusted, 0 (off, the default) to 90.
     trusted_device_days: Option<Days>,
+    /// Days the audit trail keeps an event, 30 to 3,650 (400 by default); older events are
+    /// deleted by the organization object's alarm.
+    audit_retention_days: Option<RetentionDays>,
+}
+
+/// Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct CreateWebhookRequest {
+    url: WebhookUrl,
+    /// The events it receives; every type when absent or empty. One type alone may be sent as
+    /// a string.
+    event_types: Option<Vec<EventType>>,
+    /// Whether events are sent (true when absent).
+    enabled: Option<Flag>,
+}
+
+/// Absent fields keep their value. Unknown fields are ignored.
+#[derive(ToSchema)]
+pub struct UpdateWebhookRequest {
+    url: Option<WebhookUrl>,
+    /// The events it receives; absent or empty keeps them.
+    event_types: Option<Vec<EventType>>,
+    enabled: Option<Flag>,
 }
 
 /// Unknown fields are ignored.

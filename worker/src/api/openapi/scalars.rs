@@ -338,6 +338,32 @@ scalar! {
 DeviceToken => json!({ "type": "string", "minLength": 1, "maxLength": 128 })
 }
 
+scalar! {
+/// Days, 30 to 3,650. Also as decimal text. A whole JSON number may carry a zero fraction (8.0
+/// is 8).
+RetentionDays => json!({
+    "anyOf": [
+        {
+            "type": "integer",
+            "minimum": 30,
+            "maximum": 3650
+        },
+        {
+            "type": "string",
+            "pattern": format!(r"^{WS}\+?0*(?:[3-9][0-9]|[1-9][0-9]{{2}}|[1-2][0-9]{{3}}|3[0-5][0-9]{{2}}|36[0-4][0-9]|3650){WS}$")
+        }
+    ]
+})
+}
+
+scalar! {
+/// An https:// URL of a host name (an internationalized one in its xn-- form) or an IP address,
+/// with an optional port and path, no user or password, ASCII without white space, at most
+/// 2,048 characters; not this machine (http:// to it only in local builds). Surrounding white
+/// space is trimmed first.
+WebhookUrl => json!({ "type": "string", "maxLength": 2048 })
+}
+
 /// Every scalar's schema, by name.
 pub fn all() -> Vec<(&'static str, serde_json::Value)> {
     vec![
@@ -364,5 +390,7 @@ pub fn all() -> Vec<(&'static str, serde_json::Value)> {
         ("FriendlyName", FriendlyName::declared()),
         ("DeviceName", DeviceName::declared()),
         ("DeviceToken", DeviceToken::declared()),
+        ("RetentionDays", RetentionDays::declared()),
+        ("WebhookUrl", WebhookUrl::declared()),
     ]
 }

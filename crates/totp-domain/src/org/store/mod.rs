@@ -8,6 +8,7 @@ mod devices;
 mod factors;
 mod guards;
 mod users;
+mod webhooks;
 
 pub use answers::*;
 pub use challenges::*;
@@ -15,12 +16,13 @@ pub use devices::*;
 pub use factors::*;
 pub use guards::*;
 pub use users::*;
+pub use webhooks::*;
 
 use otp_core::{Algorithm, Digits};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::model::{AuditEvent, Connection, Enforcement, Method, PageRequest};
+use crate::model::{AuditEvent, Connection, Enforcement, Method, Organization, PageRequest};
 use crate::sql::{Count, Sql, Statement};
 use crate::stmt;
 
@@ -38,6 +40,7 @@ struct ConnectionRow {
     enrollment_grace_days: u32,
     required_since: Option<u64>,
     trusted_device_days: u32,
+    audit_retention_days: u32,
     updated_at: u64,
 }
 
@@ -74,6 +77,7 @@ impl TryFrom<ConnectionRow> for Connection {
             enrollment_grace_days: row.enrollment_grace_days,
             required_since: row.required_since,
             trusted_device_days: row.trusted_device_days,
+            audit_retention_days: row.audit_retention_days,
             updated_at: row.updated_at,
         })
     }
@@ -92,8 +96,9 @@ pub fn save_connection(c: &Connection) -> Statement {
     stmt!(
         "INSERT OR REPLACE INTO connection \
          (id, active, method, algorithm, digits, period, skew, issuer, max_attempts, updated_at, \
-           enforcement, enrollment_grace_days, required_since, trusted_device_days) \
-         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+           enforcement, enrollment_grace_days, required_since, trusted_device_days, \
+           audit_retention_days) \
+         VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         c.active,
         c.method.as_str(),
         c.algorithm.as_str(),
@@ -106,8 +111,29 @@ pub fn save_connection(c: &Connection) -> Statement {
         c.enforcement.as_str(),
         c.enrollment_grace_days,
         c.required_since,
-        c.trusted_device_days
+        c.trusted_device_days,
+        c.audit_retention_days
     )
+}
+
+/// Records the organization's directory entry, for the work an alarm does without a call.
+pub fn save_directory_entry(organization: &Organization) -> Result<Statement> {
+    let entry = serde_json::to_string(organization).map_err(Error::internal)?;
+    Ok(stmt!(
+        "INSERT OR REPLACE INTO directory_entry (id, entry) VALUES (1, ?1)",
+        entry
+    ))
+}
+
+/// The organization's directory entry, as the last call brought it.
+pub fn directory_entry(sql: &impl Sql) -> Result<Option<Organization>> {
+    #[derive(Deserialize)]
+    struct Row {
+        entry: String,
+    }
+    sql.row::<Row>(&stmt!("SELECT entry FROM directory_entry WHERE id = 1"))?
+        .map(|row| serde_json::from_str(&row.entry).map_err(Error::internal))
+        .transpose()
 }
 
 /// Appends to the audit trail.
@@ -148,6 +174,33 @@ pub fn audit_events(sql: &impl Sql, page: PageRequest) -> Result<(Vec<AuditEvent
         })
         .collect();
     Ok((events, total))
+}
+
+/// Deletes up to `limit` audit events recorded before `before`; whether any older remain.
+pub fn forget_audit_before(sql: &impl Sql, before: u64, limit: u32) -> Result<bool> {
+    sql.commit(vec![stmt!(
+        "DELETE FROM audit_events WHERE id IN \
+         (SELECT id FROM audit_events WHERE at < ?1 ORDER BY at LIMIT ?2)",
+        before,
+        limit
+    )])?;
+    Ok(sql
+        .row::<Count>(&stmt!(
+            "SELECT count(*) AS count FROM (SELECT 1 FROM audit_events WHERE at < ?1 LIMIT 1)",
+            before
+        ))?
+        .is_some_and(|row| row.count > 0))
+}
+
+/// When the oldest audit event was recorded, if any is.
+pub fn oldest_audit_event(sql: &impl Sql) -> Result<Option<u64>> {
+    #[derive(Deserialize)]
+    struct Oldest {
+        at: Option<u64>,
+    }
+    Ok(sql
+        .row::<Oldest>(&stmt!("SELECT min(at) AS at FROM audit_events"))?
+        .and_then(|row| row.at))
 }
 
 pub(super) fn count(sql: &impl Sql, query: &'static str) -> Result<u64> {
