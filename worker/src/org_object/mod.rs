@@ -97,8 +97,9 @@ impl DurableObject for OrgObject {
             self.alarm_clock.set(clock::test_now(&request));
             return DurableObject::alarm(self).await;
         }
-        // The only await: reading the call, before any state is touched. Parsed in Rust, so
-        // integers beyond JavaScript's 2^53 arrive exact (and are refused by the domain).
+        // Reading the call is the only await before its change commits (the hand-off and the
+        // alarm come after). Parsed in Rust, so integers beyond JavaScript's 2^53 arrive exact
+        // (and are refused by the domain).
         let text = request.text().await;
         let now = clock::now(&request);
         let call = text

@@ -255,6 +255,13 @@ fn failed_verifications_are_limited_apart_from_the_lockout() {
             ..
         })
     ));
+    assert!(
+        !org.at(now + DEVICE_WINDOW)
+            .verify_device(&user, Some("x".repeat(128)))
+            .unwrap()
+            .trusted,
+        "128 characters are looked up"
+    );
     assert_eq!(
         org.at(now).verify_device("nobody", Some(token)),
         Err(Error::NotFound(Record::User))

@@ -415,3 +415,99 @@ fn the_alarm_keeps_the_audit_trail_to_its_retention_in_batches() {
         })
     ));
 }
+
+#[test]
+fn endpoints_are_listed_and_a_rotation_ends_after_a_day() {
+    let org = Org::new();
+    let (id, _) = endpoint(&org, Some(&["user.deleted"]));
+    let listed = org.at(T0).webhooks().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (listed[0].id.as_str(), listed[0].url.as_str()),
+        (id.as_str(), "https://hooks.example.com/totp")
+    );
+    assert_eq!(listed[0].event_types, [EventType::UserDeleted]);
+    let rotated = org.at(T0).rotate_webhook_secret(&id).unwrap();
+    let until = rotated.previous_secret_expires_at.unwrap();
+    assert_eq!(
+        org.at(until - 1)
+            .webhook(&id)
+            .unwrap()
+            .previous_secret_expires_at,
+        Some(until)
+    );
+    assert_eq!(
+        org.at(until)
+            .webhook(&id)
+            .unwrap()
+            .previous_secret_expires_at,
+        None
+    );
+}
+
+#[test]
+fn messages_and_attempts_go_after_seven_days() {
+    let org = Org::new();
+    let (id, _) = endpoint(&org, Some(&["user.deleted"]));
+    let user = org.user("old@acme.test");
+    org.at(T0).delete_user(&user).unwrap();
+    let queued = org.at(T0).outbox(10).unwrap();
+    org.at(T0).mark_queued(&queued).unwrap();
+    let report = AttemptReport {
+        message_id: queued[0].id.clone(),
+        round: 1,
+        attempt: 1,
+        status: Some(204),
+        error: None,
+        latency_ms: 3,
+    };
+    org.at(T0).record_attempt(report, 30).unwrap();
+    let week = 7 * 86_400;
+    // Nothing else expires sooner in this organization than its audit trail's 400 days.
+    assert_eq!(org.at(T0 + 10).maintain(1000).unwrap(), Some(week - 10));
+    assert_eq!(org.at(T0 + 10).webhook_deliveries(&id).unwrap().len(), 1);
+    org.at(T0 + week + 1).maintain(1000).unwrap();
+    assert!(
+        org.at(T0 + week + 1)
+            .webhook_deliveries(&id)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        org.at(T0 + week + 1)
+            .retry_webhook_delivery(&id, &queued[0].id),
+        Err(Error::NotFound(Record::WebhookMessage))
+    ));
+}
+
+#[test]
+fn a_key_rotation_reseals_endpoint_secrets_and_they_still_sign() {
+    let mut org = Org::new();
+    org.keys = super::keys_with("k1:1");
+    let (id, secret) = endpoint(&org, Some(&["user.deleted"]));
+    org.at(T0).rotate_webhook_secret(&id).unwrap();
+    org.keys = super::keys_with("k2:2,k1:1");
+    let pending = org.at(T0).reseal(0).unwrap();
+    assert!(pending.remaining, "an endpoint's secret is still under k1");
+    let report = org.at(T0).reseal(100).unwrap();
+    assert_eq!((report.resealed, report.remaining), (1, false));
+    let stored = stored_bytes(&org, "webhook_endpoints");
+    assert!(holds(&stored, "k2"), "sealed under the new key");
+    // Only k2 now: both secrets were moved, and the older one still signs during the overlap.
+    org.keys = super::keys_with("k2:2");
+    let user = org.user("resealed@acme.test");
+    org.at(T0 + 1).delete_user(&user).unwrap();
+    let message = org.at(T0 + 1).outbox(10).unwrap()[0].id.clone();
+    let prepared = org
+        .at(T0 + 2)
+        .prepare_delivery(&message, 1)
+        .unwrap()
+        .unwrap();
+    assert!(
+        prepared
+            .signature
+            .split(' ')
+            .any(|one| one == webhook::signature(&secret, &message, T0 + 2, &prepared.body)),
+        "the pre-rotation secret, re-sealed, signs during the overlap"
+    );
+}
