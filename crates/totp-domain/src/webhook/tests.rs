@@ -51,6 +51,22 @@ fn endpoints_are_https_and_loopback_http_only_where_allowed() {
         "http://127.0.0.1:8080/hook"
     );
     check_url("http://localhost:9/x", true).unwrap();
+    let said = |url: &str, loopback| match check_url(url, loopback) {
+        Err(Error::Invalid { message, .. }) => message,
+        other => panic!("{url}: {other:?}"),
+    };
+    assert_eq!(
+        said("https://127.0.0.1/x", false),
+        "must not point at this machine"
+    );
+    assert_eq!(
+        said("http://hooks.example.com/x", true),
+        "must be an https:// URL (http:// only to this machine, in local builds)"
+    );
+    assert_eq!(
+        said("ftp://hooks.example.com/x", false),
+        "must be an https:// URL"
+    );
     check_url("http://[::1]:9/x", true).unwrap();
     for (url, loopback) in [
         ("http://hooks.example.com/", false),
@@ -76,6 +92,19 @@ fn endpoints_are_https_and_loopback_http_only_where_allowed() {
         );
     }
     assert!(check_url(&format!("https://a.example/{}", "x".repeat(2048)), false).is_err());
+    let longest = format!(
+        "https://a.example/{}",
+        "x".repeat(2048 - "https://a.example/".len())
+    );
+    assert_eq!(check_url(&longest, false).unwrap().len(), MAX_URL);
+    // Only the path is odd: white space, a control character, a letter beyond ASCII.
+    for url in [
+        "https://a.example/a b",
+        "https://a.example/a\u{1}b",
+        "https://a.example/é",
+    ] {
+        assert!(check_url(url, false).is_err(), "{url:?}");
+    }
 }
 
 #[test]
@@ -98,4 +127,9 @@ fn times_are_written_as_rfc_3339_in_utc() {
     assert_eq!(rfc3339(1_614_265_330), "2021-02-25T15:02:10Z");
     assert_eq!(rfc3339(1_800_000_000), "2027-01-15T08:00:00Z");
     assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
+    // The century and the 400-year terms of the conversion.
+    assert_eq!(rfc3339(4_107_542_400), "2100-03-01T00:00:00Z");
+    assert_eq!(rfc3339(13_569_379_200), "2399-12-31T00:00:00Z");
+    assert_eq!(rfc3339(13_574_563_200), "2400-02-29T00:00:00Z");
+    assert_eq!(rfc3339(13_574_649_600), "2400-03-01T00:00:00Z");
 }
