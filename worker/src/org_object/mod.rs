@@ -117,8 +117,11 @@ impl DurableObject for OrgObject {
         if let Some(organization) = organization.filter(|_| self.opened.get()) {
             // The alarm first: it hands the outbox over if this runtime dies before the queue
             // has it.
-            if (keyed || notified || !self.alarm_set.get())
-                && let Err(error) = self.schedule(&organization, now).await
+            // Housekeeping once per instance and after keyed calls; a call that only wrote
+            // webhook messages just needs the outbox's alarm.
+            let housekeeping = keyed || !self.alarm_set.get();
+            if (housekeeping || notified)
+                && let Err(error) = self.schedule(&organization, now, housekeeping).await
             {
                 worker::console_error!("{request_id} scheduling the alarm failed: {error}");
             }
@@ -150,7 +153,7 @@ impl DurableObject for OrgObject {
                 if let Err(error) = self.hand_off(&organization, now).await {
                     worker::console_error!("handing webhooks to the queue failed: {error}");
                 }
-                if let Err(error) = self.schedule(&organization, now).await {
+                if let Err(error) = self.schedule(&organization, now, true).await {
                     worker::console_error!("the alarm's housekeeping failed: {error}");
                 }
             }
@@ -162,12 +165,20 @@ impl DurableObject for OrgObject {
 }
 
 impl OrgObject {
-    /// Deletes what expired and keeps an alarm set for what expires next (sooner while the
-    /// outbox holds messages the queue refused).
-    async fn schedule(&self, organization: &Organization, now: u64) -> Result<()> {
-        let keys = self.keys.as_ref().map_err(Clone::clone)?;
-        let api = OrgService::new(&self.sql, keys, organization, now);
-        let mut next = api.maintain(AUDIT_BATCH)?;
+    /// Keeps an alarm set no later than 30 s while the outbox holds messages and, with
+    /// `housekeeping`, deletes what expired and sets it for what expires next.
+    async fn schedule(
+        &self,
+        organization: &Organization,
+        now: u64,
+        housekeeping: bool,
+    ) -> Result<()> {
+        let mut next = if housekeeping {
+            let keys = self.keys.as_ref().map_err(Clone::clone)?;
+            OrgService::new(&self.sql, keys, organization, now).maintain(AUDIT_BATCH)?
+        } else {
+            None
+        };
         if store::outbox_pending(&self.sql)? {
             next = Some(next.map_or(OUTBOX_RETRY, |next| next.min(OUTBOX_RETRY)));
         }
@@ -182,7 +193,10 @@ impl OrgObject {
                 .await
                 .map_err(Error::internal)?;
         }
-        self.alarm_set.set(true);
+        // Only housekeeping knows the next expiry; the outbox's alarm runs it when it fires.
+        if housekeeping {
+            self.alarm_set.set(true);
+        }
         Ok(())
     }
 
