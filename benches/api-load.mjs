@@ -22,6 +22,8 @@ import { startWorker } from "../tests/support/worker.mjs";
 import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
 
 const USERS = 1500;
+// One organization at scale: USERS enrolled users among LARGE (issue 25's rows).
+const LARGE = Number(process.env.BENCH_LARGE_USERS ?? 100_000);
 const ORGANIZATIONS = 50;
 const CORRECT_USERS = 4000;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -47,7 +49,7 @@ async function organization(api, name, count, connection) {
       json: { code: codeAtStep(secret, Math.floor(api.now / 30) - 1) },
     });
     if (!validated.body.success) throw new Error(`setup: ${JSON.stringify(validated.body)}`);
-    users.push({ org, user, secret });
+    users.push({ org, user, secret, email: `u${i}@${org}.test` });
   });
   return users;
 }
@@ -71,9 +73,60 @@ async function setup() {
   const endpoint = await api.call("POST", `/api/v2/org/${hooked[0].org}/webhooks`, { json: { url: `${receiver.base}/ok` } });
   if (endpoint.status !== 201) throw new Error(`setup: ${JSON.stringify(endpoint.body)}`);
   receiver.secrets["/ok"] = endpoint.body.secret;
+  // LARGE users in one organization: USERS of them enrolled, the rest created plain.
+  const large = await organization(api, "Large", USERS, { max_attempts: 20 });
+  const creating = performance.now();
+  await parallel(LARGE - USERS, 32, async (i) => {
+    const created = await api.call("POST", `/api/v2/org/${large[0].org}/users`, { json: { profile: { email: `p${i}@large.test` } } });
+    if (created.status !== 201) throw new Error(`setup: ${JSON.stringify(created.body)}`);
+  });
+  const created = { users: LARGE - USERS, seconds: Math.round((performance.now() - creating) / 1000) };
+  // The cursor of the list's last page: walked once, 100 at a time.
+  let cursor = null, pages = 0;
+  for (;;) {
+    const page = await api.call("GET", `/api/v2/org/${large[0].org}/users?per_page=100${cursor ? `&starting_after=${cursor}` : ""}`);
+    pages++;
+    if (!page.body.next_cursor) break;
+    cursor = page.body.next_cursor;
+  }
   api.now = null;
   api.log.length = 0;
-  return { api, lines, single, spread, correct, hooked, receiver };
+  return { api, lines, single, spread, correct, hooked, receiver, large, lastPage: { cursor, pages, created } };
+}
+
+/**
+ * D1 reads of the first validation on a new runtime (a cold isolate), without the
+ * organization's KV entry and then with it: the KV row of issue 25.
+ */
+async function coldIsolateD1Reads() {
+  const state = await mkdtemp(join(tmpdir(), "totp-kv-"));
+  const lines = [];
+  const onLog = (chunk) => lines.push(...chunk.toString().split("\n").filter(Boolean));
+  let api = await startApi({ persistTo: state, onLog });
+  const { secrets } = api;
+  await api.bootstrap("kv-co");
+  const { token } = api;
+  const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Cold" } })).body.domain;
+  await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true } });
+  const { user } = await api.enrolledUser(org, "cold@kv.test");
+  await api.dispose();
+  const first = async (forgetKv) => {
+    api = await startApi({ secrets, persistTo: state, migrate: false, onLog });
+    api.token = token;
+    if (forgetKv) {
+      const kv = await api.worker.mf.getKVNamespace("KV");
+      for (const key of (await kv.list()).keys) await kv.delete(key.name);
+    }
+    lines.length = 0;
+    await api.call("POST", `/api/v2/org/${org}/totp-challenge/validation/${user}`, { json: { code: "000000" } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const line = lines.find((l) => l.includes(" validateChallenge "));
+    await api.dispose();
+    return Number(line.match(/d1=(\d+)/)[1]);
+  };
+  const result = { without_kv: await first(true), with_kv: await first(false) };
+  await rm(state, { recursive: true, force: true });
+  return result;
 }
 
 /** Bodies of the first 5xx answers, whose request ids are looked up in the Worker's log. */
@@ -194,7 +247,7 @@ function correctCodes(users) {
   return generator;
 }
 
-const { api, lines, single, spread, correct, hooked, receiver } = await setup();
+const { api, lines, single, spread, correct, hooked, receiver, large, lastPage } = await setup();
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
 const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
 const operator = { authorization: `Bearer ${api.secrets.OPERATOR_TOKEN}` };
@@ -222,9 +275,29 @@ const scenarios = {
       return { ...request, path: `/api/v2/org/${org}/users/${user}` };
     },
   }, 200],
+  [`validate wrong code, ${LARGE} users`]: [{ ...validation, setupRequest: wrongCodes(large) }, 200],
+  [`GET user by id, ${LARGE} users`]: [{
+    method: "GET",
+    headers: auth,
+    setupRequest: (request) => {
+      const { org, user } = large[userCursor++ % large.length];
+      return { ...request, path: `/api/v2/org/${org}/users/${user}` };
+    },
+  }, 200],
+  [`GET user by email, ${LARGE} users`]: [{
+    method: "GET",
+    headers: auth,
+    setupRequest: (request) => {
+      const { org, email } = large[userCursor++ % large.length];
+      return { ...request, path: `/api/v2/org/${org}/users/${encodeURIComponent(email)}` };
+    },
+  }, 200],
+  [`first page of users, ${LARGE} users`]: [{ method: "GET", headers: auth, path: `/api/v2/org/${large[0].org}/users?per_page=100` }, 200],
+  [`last page of users by cursor, ${LARGE} users`]: [{ method: "GET", headers: auth, path: `/api/v2/org/${large[0].org}/users?per_page=100&starting_after=${lastPage.cursor}` }, 200],
+  [`last page of users by number, ${LARGE} users`]: [{ method: "GET", headers: auth, path: `/api/v2/org/${large[0].org}/users?per_page=100&page=${lastPage.pages}` }, 200],
 };
 
-const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DURATION, users: USERS, organizations: ORGANIZATIONS };
+const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DURATION, users: USERS, organizations: ORGANIZATIONS, large: { users: LARGE, pages: lastPage.pages, created: lastPage.created } };
 const started = Date.now();
 for (const connections of [8, 32]) {
   for (const [name, [request, status]] of Object.entries(scenarios)) {
@@ -249,9 +322,9 @@ if (failures.length > 0) console.log(`server errors (first ${failures.length}): 
 const counted = lines.map((line) => line.match(/ validateChallenge \d+ d1=(\d+) objects=(\d+)/)).filter(Boolean);
 const withD1 = counted.filter((m) => Number(m[1]) > 0).length;
 // The only D1 reads a validation may make are cache fills: the key's state and each
-// organization's entry (Bench, the 50, Correct) are read by every request that misses them
+// organization's entry (Bench, the 50, Correct, Hooked, Large) are read by every request that misses them
 // together (at most one per connection) and renewed by one request every 50 s.
-const entries = 1 + 1 + ORGANIZATIONS + 1 + 1;
+const entries = 1 + 1 + ORGANIZATIONS + 1 + 1 + 1;
 const fills = entries * 32;
 results.per_validation = {
   validations: counted.length,
@@ -265,6 +338,8 @@ results.per_validation = {
 results.correct_codes = { checked, accepted };
 console.log(`per validation: ${JSON.stringify(results.per_validation)}; correct codes accepted ${accepted} of ${checked}`);
 
+results.cold_isolate_d1_reads = await coldIsolateD1Reads();
+console.log(`D1 reads of a cold isolate's first validation: ${JSON.stringify(results.cold_isolate_d1_reads)}`);
 results.cold_start_ms = await ourColdStart();
 results.hello_world_cold_start_ms = await helloWorldColdStart();
 console.log(`cold start (Miniflare construction to first answer, median of 5): ours ${results.cold_start_ms} ms (GET /health, liveness), JavaScript hello-world ${results.hello_world_cold_start_ms} ms`);

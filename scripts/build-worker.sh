@@ -29,8 +29,11 @@ esac
 # documents and the status read (368 KiB, 2026-12-05). The MFA policy, named factors and trusted
 # devices (issue 23) cost 28 KiB gzip, paid for by dropping the function-name section (above).
 # Webhooks (their routes, the outbox, the queue consumer, the retention alarm) cost 49 KiB more,
-# after the object's calls became externally tagged (11 KiB less).
-budget=409600
+# after the object's calls became externally tagged (11 KiB less). 440 KiB since issue 25: the
+# streamed export and restore (Response streams both ways), cursor pages and the organization's
+# rename and deletion cost 39 KiB gzip (429 KiB); far under Workers' 3 MB upload limit, but
+# each KiB is cold-start time: the next cut to look at is in the note of issue 25.
+budget=450560
 wasm="$root/worker/$out/index_bg.wasm"
 size=$(gzip -9c "$wasm" | wc -c)
 printf 'worker wasm (%s): %s bytes, %s bytes gzip -9 (budget %s)\n' "$out" "$(stat -c %s "$wasm")" "$size" "$budget"

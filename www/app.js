@@ -195,7 +195,7 @@ onSubmit("form-enroll", async (form) => {
 onSubmit("form-validate-enrollment", async (form) => {
   const result = await api("PUT", `/api/v2/org/${state.org}/totp-enrollment/validation/${state.userId}`, { code: form.get("code").trim() });
   if (!result.success) throw new Error(describe(result));
-  reveal("step-challenge", "step-manage", "step-factors");
+  reveal("step-challenge", "step-manage", "step-factors", "step-audit");
   return `Enrollment validated: the factor "${state.factorName}" is active.`;
 });
 
@@ -250,6 +250,29 @@ onSubmit("form-remove-factor", async () => {
 });
 
 onSubmit("form-refresh", refreshLists);
+
+/** Where the next page of the audit trail starts (its `next_cursor`), if there is one. */
+let auditCursor = null;
+
+/** Shows the newest page of the audit trail, or with `older` appends the next one. */
+async function showAudit(older) {
+  const after = older && auditCursor ? `&starting_after=${encodeURIComponent(auditCursor)}` : "";
+  const page = await api("GET", `/api/v2/org/${state.org}/audit-events?per_page=10${after}`);
+  auditCursor = page.next_cursor;
+  const items = page.data.map((event) => {
+    const item = document.createElement("li");
+    item.textContent = `${when(event.at)}: ${event.event}${event.user_id ? ` (user ${event.user_id})` : ""}`;
+    return item;
+  });
+  const list = document.getElementById("audit");
+  if (older) list.append(...items);
+  else list.replaceChildren(...items);
+  document.getElementById("form-audit-more").hidden = auditCursor === null;
+  return `${list.children.length} of ${count(page.total_count, "event")} shown.`;
+}
+
+onSubmit("form-audit", () => showAudit(false));
+onSubmit("form-audit-more", () => showAudit(true));
 
 onSubmit("form-revoke-devices", async () => {
   await api("DELETE", `${userPath()}/trusted-devices`);

@@ -241,6 +241,16 @@ test("the console runs the guide's flow in Chromium", { timeout: 240_000 }, asyn
   assert.deepEqual(await submit("form-revoke-devices", "step-factors"), { text: "Every trusted device of the user revoked.", error: false });
   assert.deepEqual(await listed("devices"), ["No trusted device."]);
   await screenshot("factor-removed");
+  // The audit trail, ten events a page, the next page by cursor.
+  const newest = await submit("form-audit", "step-audit");
+  const [, total] = newest.text.match(/^10 of (\d+) events shown\.$/) ?? [];
+  assert.ok(Number(total) > 10, JSON.stringify(newest));
+  assert.equal((await listed("audit"))[0].includes("trusted_devices.revoked"), true, "newest first");
+  await page.click("#form-audit-more button");
+  const shownAll = Math.min(20, Number(total));
+  await page.locator("#step-audit [data-result]").filter({ hasText: `${shownAll} of ${total} events shown.` }).waitFor();
+  const events = await listed("audit");
+  assert.equal(events.length, shownAll);
   await page.click("#form-remove-factor button");
   await page.locator("#step-manage [data-result]").filter({ hasText: /MFA turned off/ }).waitFor();
   assert.equal(await page.locator("#new-recovery-codes").isHidden(), true);

@@ -17,7 +17,9 @@ them, except for refusals no schema can express:
   or on an organization whose method is SMS: 422 naming `add_factor`;
 - a webhook endpoint's URL, a string to the document, that the server does not take (not
   https, no host name, this machine) or the organization's ten endpoints reached: 422 naming
-  `url`.
+  `url`;
+- a list's `starting_after` that is no cursor of that list (a cursor is opaque: a string to the
+  document), or a `page` other than 1 beside it: 422 naming `starting_after` or `page`.
 
 The generated config lets 413 and 422 through `positive_data_acceptance` on the operations where
 one of these can happen; this check holds every 413 and 422 answered to a well-formed request to
@@ -29,6 +31,15 @@ import json
 import schemathesis
 
 BODY_LIMIT = 16 * 1024
+
+
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(ctx, value):
+    """A restore's body: each generated line as JSON, one per line."""
+    lines = value if isinstance(value, list) else [value]
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
 IMPORT_LIMIT = 256 * 1024
 
 
@@ -71,6 +82,10 @@ def _cause(response, case):
         return "add_factor with force_enroll or replace, or on the SMS method"
     if field == "url" and operation_id in ("createWebhook", "updateWebhook"):
         return "an endpoint URL the server does not take, or ten endpoints already"
+    if field == "starting_after" and "next_cursor" in description:
+        return "a cursor that is none of this list's"
+    if field == "page" and "cannot be combined with starting_after" in description:
+        return "a page other than the first beside a cursor"
     if field == "Idempotency-Key" and "idempotency-key" in headers and "already used" in description:
         return "the Idempotency-Key was used with other fields"
     return None
@@ -89,7 +104,7 @@ def refused_only_for_what_no_schema_says(ctx, response, case):
             f"A request the document allows was refused with {response.status_code}, for none of "
             f"the reasons a schema cannot express (taken email, reused Idempotency-Key, body size, "
             f"a short imported secret, a code's digit count, credentials in neither place, add_factor "
-            f"with force_enroll or replace): "
+            f"with force_enroll or replace, a list's cursor): "
             f"{response.text[:300]}"
         )
     return None

@@ -41,10 +41,12 @@ before(async () => {
   const { user: challenged } = await api.enrolledUser(org.domain, "c@fuzz.test");
   // Whose TOTP connection updateTotpConnection changes, so the one above stays active.
   const configured = (await api.call("POST", "/api/v2/organizations", { json: { name: "Fuzz Connection" } })).body.domain;
+  // What deleteOrganization deletes, so the organizations above stay.
+  const doomed = (await api.call("POST", "/api/v2/organizations", { json: { name: "Fuzz Doomed" } })).body.domain;
   // The operator's routes work on an account of their own: revoking its key leaves the tenant's.
   await api.operator("POST", "/admin/accounts", { json: { domain: "fuzz-operator" } });
   const key = (await api.operator("POST", "/admin/accounts/fuzz-operator/api-keys", { json: { environment: "sandbox" } })).body;
-  real = { org: org.domain, orgId: org.id, user, deleted, enrolling, challenged, configured, account: "fuzz-operator", clientId: key.client_id };
+  real = { org: org.domain, orgId: org.id, user, deleted, enrolling, challenged, configured, doomed, account: "fuzz-operator", clientId: key.client_id };
   dir = await mkdtemp(join(tmpdir(), "totp-fuzz-"));
 });
 after(async () => {
@@ -70,7 +72,14 @@ const REFUSED = [
   // Idempotency-Key already used with other fields (422).
   ["createUser", ["422"]],
   ["updateUser", ["422"]],
-  // The pinned user is deleted by the first example; its factor too.
+  // A cursor is opaque to the document: one of no earlier page, or beside a page number, is a 422.
+  ["listUsers", ["422"]],
+  ["listAuditEvents", ["422"]],
+  ["listOrganizations", ["422"]],
+  // The pinned organization and user are deleted by the first example; the user's factor too.
+  ["deleteOrganization", ["404"]],
+  // The pinned organization holds users: a restore goes only into an empty one.
+  ["restoreOrganization", ["409"]],
   ["deleteUser", ["404"]],
   ["deleteEnrollment", ["404"]],
   // Five re-enrollments without force, then 403; a generated user id of no user (a multipart
@@ -234,6 +243,9 @@ for (const [audience, document] of Object.entries(DOCUMENTS)) {
       "[[operations]]",
       'include-operation-id = ["deleteUser", "deleteEnrollment", "deleteFactor"]',
       `parameters = { "path.user_id" = ${toml(real.deleted)} }`,
+      "[[operations]]",
+      'include-operation-id = "deleteOrganization"',
+      `parameters = { "path.domain" = ${toml(real.doomed)} }`,
     ], ["--phases", "examples,coverage,fuzzing", "--max-examples", String(EXAMPLES)], accepted(REFUSED));
     // Every operation of the document was exercised.
     const [, selected, total] = output.match(/Selected: (\d+)\/(\d+)/) ?? [];

@@ -27,7 +27,9 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
   const log = [];
   const logText = (method, path, status, headers, text) => {
     let body;
-    try { body = JSON.parse(text); } catch { body = text; }
+    // An export is NDJSON: a JSON value per line.
+    if (/^application\/x-ndjson\b/.test(headers.get("content-type") ?? "")) body = text.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    else try { body = JSON.parse(text); } catch { body = text; }
     const exchange = { method, path, status, headers, body };
     log.push(exchange);
     return exchange;
@@ -104,7 +106,8 @@ export async function startApi({ secrets = testSecrets(), persistTo, migrate = t
       if (found.status !== 200) throw new Error(`organization ${org}: ${JSON.stringify(found.body)}`);
       const exported = await api.operator("GET", `/admin/organizations/${found.body.id}/export`);
       if (exported.status !== 200) throw new Error(`export of ${org}: ${JSON.stringify(exported.body)}`);
-      return exported.body.data.tables[table];
+      if (!exported.body.at(-1)?.end) throw new Error(`the export of ${org} has no end line`);
+      return exported.body.filter((line) => line.table === table).map((line) => line.row);
     },
     async tokenFor(domain, key) {
       const { body } = await api.call("POST", "/oauth/token", {

@@ -44,7 +44,8 @@ export function conformanceProblems(doc, log) {
   for (const { method, path, status, headers, body } of log) {
     if (TEST_HOOKS.some((hook) => hook.test(path.split("?")[0]))) continue;
     const type = headers.get("content-type") ?? "";
-    if (status !== 204 && !/^application\/json\b/.test(type)) problems.push(`${method} ${path} ${status}: content-type ${JSON.stringify(type)}, not JSON`);
+    const ndjson = /^application\/x-ndjson\b/.test(type);
+    if (status !== 204 && !ndjson && !/^application\/json\b/.test(type)) problems.push(`${method} ${path} ${status}: content-type ${JSON.stringify(type)}, not JSON`);
     if (status === 405 && !headers.get("allow")) problems.push(`${method} ${path} 405 without Allow`);
     const found = operationFor(doc, method, path);
     if (!found) {
@@ -69,6 +70,13 @@ export function conformanceProblems(doc, log) {
     }
     if (!response.content) {
       if (body !== "") problems.push(`${method} ${path} ${status}: documented without a body, answered ${JSON.stringify(body)}`);
+      continue;
+    }
+    if (ndjson) {
+      const media = response.content["application/x-ndjson"];
+      if (!media) problems.push(`${method} ${found.template} ${status}: NDJSON, documented as ${Object.keys(response.content)}`);
+      const line = media && validator(media.schema);
+      for (const value of media ? body : []) if (!line(value)) problems.push(`${method} ${path} ${status}: a line ${ajv.errorsText(line.errors)} in ${JSON.stringify(value)}`);
       continue;
     }
     const validate = validator(response.content["application/json"].schema);

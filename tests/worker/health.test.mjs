@@ -89,5 +89,5 @@ test("D1 holds the control plane only: the organization tables moved to objects"
   const { results } = await api.worker.db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%' ORDER BY name")
     .all();
-  assert.deepEqual(results.map((row) => row.name), ["accounts", "api_keys", "idempotency_keys", "organizations"]);
+  assert.deepEqual(results.map((row) => row.name), ["accounts", "api_keys", "control_audit_events", "idempotency_keys", "organizations"]);
 });

@@ -90,7 +90,13 @@ async function exerciseEveryOperation() {
   await expect(api.operator("POST", "/admin/reseal", { json: { limit: 10 } }), 200);
   await expect(api.operator("GET", `/admin/organizations/${id}/export`), 200);
   await expect(api.operator("GET", "/admin/organizations/missing/export"), 404);
+  await expect(api.operator("POST", `/admin/organizations/${id}/restore`, { raw: "{}\n", headers: { "content-type": "application/x-ndjson" } }), 409);
   await expect(api.operator("POST", "/admin/reseal", { json: { limit: 0 } }), 422);
+  const leaving = await expect(api.call("POST", "/api/v2/organizations", { json: { name: "OpenAPI Leaving" } }), 201);
+  await expect(api.call("PATCH", `/api/v2/organizations/${leaving.domain}`, { json: { name: "OpenAPI Left" } }), 200);
+  await expect(api.call("PATCH", `/api/v2/organizations/${leaving.domain}`, { json: { name: "" } }), 422);
+  await expect(api.call("DELETE", `/api/v2/organizations/${leaving.domain}`), 204);
+  await expect(api.call("DELETE", `/api/v2/organizations/${leaving.domain}`), 404);
 }
 
 test("the documents are OpenAPI 3.1; the operator's routes are in a document of their own", async () => {

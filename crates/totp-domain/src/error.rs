@@ -64,6 +64,10 @@ pub enum Error {
     Locked,
     /// A request with this `Idempotency-Key` is still running.
     IdempotencyKeyInUse,
+    /// A restore goes only into an organization without users, audit events or webhooks.
+    OrganizationNotEmpty,
+    /// The organization is being restored: nothing else runs until the restore ends.
+    RestoreInProgress,
     /// A storage or platform failure; the detail is logged, never sent.
     Internal(String),
 }
@@ -169,6 +173,12 @@ impl fmt::Display for Error {
             ),
             Self::IdempotencyKeyInUse => {
                 f.write_str("a request with this Idempotency-Key is still running; retry later")
+            }
+            Self::OrganizationNotEmpty => f.write_str(
+                "the organization has users, audit events or webhooks: restore into a new one",
+            ),
+            Self::RestoreInProgress => {
+                f.write_str("the organization is being restored; retry when the restore ends")
             }
             Self::Internal(_) => f.write_str("internal error"),
         }

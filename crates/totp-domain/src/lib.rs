@@ -13,6 +13,7 @@
 //! Native tests run the same schema and statements on bundled SQLite.
 
 pub mod control;
+pub mod cursor;
 pub mod error;
 pub mod factor;
 pub mod guard;

@@ -248,16 +248,21 @@ pub struct Page<T> {
     pub data: Vec<T>,
     /// Items in all pages.
     pub total_count: u64,
-    /// This page, from 1.
-    pub page: u32,
+    /// This page, from 1; null for a page asked for by cursor.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub page: Option<u32>,
     /// Items per page.
     pub per_page: u32,
-    /// The next page, if any.
+    /// The next page, if any (null for a page asked for by cursor).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_page: Option<u32>,
-    /// The previous page, if any.
+    /// The previous page, if any (null for a page asked for by cursor).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub previous_page: Option<u32>,
+    /// The `starting_after` of the next page, if any: an opaque cursor whose page costs the
+    /// same wherever it starts.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -270,31 +275,42 @@ impl<T> Page<T> {
             per_page: self.per_page,
             next_page: self.next_page,
             previous_page: self.previous_page,
+            next_cursor: self.next_cursor,
         }
     }
 
-    /// A page of `data` out of `total_count` items.
-    pub fn new(data: Vec<T>, total_count: u64, request: PageRequest) -> Self {
-        let PageRequest { page, per_page } = request;
-        let seen = u64::from(page) * u64::from(per_page);
+    /// A page of `data` out of `total_count` items, followed by the page `next_cursor` starts.
+    pub fn new(
+        data: Vec<T>,
+        total_count: u64,
+        request: &PageRequest,
+        next_cursor: Option<String>,
+    ) -> Self {
+        let numbered = request.starting_after.is_none();
+        let page = request.page;
+        let seen = u64::from(page) * u64::from(request.per_page);
         Self {
             data,
             total_count,
-            page,
-            per_page,
-            next_page: (seen < total_count).then_some(page + 1),
-            previous_page: (page > 1).then_some(page - 1),
+            page: numbered.then_some(page),
+            per_page: request.per_page,
+            next_page: (numbered && seen < total_count).then_some(page + 1),
+            previous_page: (numbered && page > 1).then_some(page - 1),
+            next_cursor,
         }
     }
 }
 
-/// Which page of a list, validated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Which page of a list, validated: by number, or after the item a cursor names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageRequest {
-    /// From 1.
+    /// From 1; ignored after a cursor.
     pub page: u32,
     /// From 1 to [`PageRequest::MAX_PER_PAGE`].
     pub per_page: u32,
+    /// A `next_cursor` from an earlier page of the same list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starting_after: Option<String>,
 }
 
 impl PageRequest {
@@ -303,8 +319,26 @@ impl PageRequest {
     /// The default page size.
     pub const DEFAULT_PER_PAGE: u32 = 10;
 
+    /// Page `page` of `per_page` items.
+    pub fn numbered(page: u32, per_page: u32) -> Self {
+        Self {
+            page,
+            per_page,
+            starting_after: None,
+        }
+    }
+
+    /// `per_page` items after the one `cursor` names.
+    pub fn after(cursor: impl Into<String>, per_page: u32) -> Self {
+        Self {
+            page: 1,
+            per_page,
+            starting_after: Some(cursor.into()),
+        }
+    }
+
     /// Rows to skip.
-    pub fn offset(self) -> u64 {
+    pub fn offset(&self) -> u64 {
         u64::from(self.page - 1) * u64::from(self.per_page)
     }
 }
@@ -315,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_page_skips_the_pages_before_it() {
-        let page = |page, per_page| PageRequest { page, per_page };
+        let page = PageRequest::numbered;
         assert_eq!(page(1, 10).offset(), 0);
         assert_eq!(page(3, 10).offset(), 20);
         assert_eq!(page(2, 7).offset(), 7);
@@ -323,21 +357,23 @@ mod tests {
 
     #[test]
     fn pages_link_to_their_neighbours() {
-        let request = PageRequest {
-            page: 2,
-            per_page: 2,
-        };
-        let page = Page::new(vec!["c", "d"], 5, request);
+        let request = PageRequest::numbered(2, 2);
+        let page = Page::new(vec!["c", "d"], 5, &request, None);
         assert_eq!((page.previous_page, page.next_page), (Some(1), Some(3)));
-        let last = Page::new(
-            vec!["e"],
-            5,
-            PageRequest {
-                page: 3,
-                per_page: 2,
-            },
-        );
+        let last = Page::new(vec!["e"], 5, &PageRequest::numbered(3, 2), None);
         assert_eq!(last.next_page, None);
         assert_eq!(last.map(str::len).data, vec![1]);
+    }
+
+    #[test]
+    fn a_page_after_a_cursor_has_no_numbers() {
+        let page = Page::new(vec![1], 5, &PageRequest::after("c", 1), Some("d".into()));
+        assert_eq!(
+            (page.page, page.next_page, page.previous_page),
+            (None, None, None)
+        );
+        assert_eq!(page.next_cursor.as_deref(), Some("d"));
+        let numbered = Page::new(vec![1], 5, &PageRequest::numbered(1, 1), None);
+        assert_eq!((numbered.page, numbered.next_page), (Some(1), Some(2)));
     }
 }

@@ -121,6 +121,9 @@ pub trait ControlDb {
     /// Runs one write and answers how many rows it changed.
     async fn run(&self, write: &Statement) -> Result<u64>;
 
+    /// Runs `writes` in one transaction: all of them, or none if any fails.
+    async fn batch(&self, writes: Vec<Statement>) -> Result<()>;
+
     /// The first row a query returns, if any.
     async fn row<T: DeserializeOwned>(&self, query: &Statement) -> Result<Option<T>> {
         Ok(self.rows(query).await?.into_iter().next())

@@ -1,7 +1,7 @@
 //! An account's organizations: the directory in D1, served by the Worker.
 
 use super::{DirectoryOp, Idempotency, Keeper, MAX_BODY, Serve, Spec};
-use worker::Method::{Get, Post};
+use worker::Method::{Delete, Get, Patch, Post};
 
 impl DirectoryOp {
     pub fn spec(self) -> Spec {
@@ -30,6 +30,18 @@ impl DirectoryOp {
                 Get,
                 "/api/v2/organizations/{domain}",
                 "getOrganization",
+                Idempotency::Ignored,
+            ),
+            Self::UpdateOrganization => spec(
+                Patch,
+                "/api/v2/organizations/{domain}",
+                "updateOrganization",
+                Idempotency::Ignored,
+            ),
+            Self::DeleteOrganization => spec(
+                Delete,
+                "/api/v2/organizations/{domain}",
+                "deleteOrganization",
                 Idempotency::Ignored,
             ),
         }
@@ -84,6 +96,33 @@ mod doc {
                         schema: Some(schema::<OrganizationBody>),
                     },
                     errors: &[400, 401, 413, 415, 404],
+                },
+                Self::UpdateOrganization => Doc {
+                    tag: "Organizations",
+                    summary: "Rename an organization or change its email domains",
+                    description: "Changes `name` and `email_domains` (absent fields keep their value); the domain, derived at creation, stays. Audited in the control plane.",
+                    request: Some(Body {
+                        schema: schema::<requests::UpdateOrganizationRequest>,
+                        required: false,
+                    }),
+                    answer: Answer {
+                        status: 200,
+                        description: "The organization as changed",
+                        schema: Some(schema::<OrganizationBody>),
+                    },
+                    errors: &[400, 401, 404, 413, 415, 422],
+                },
+                Self::DeleteOrganization => Doc {
+                    tag: "Organizations",
+                    summary: "Delete an organization and everything it holds",
+                    description: "Deletes the organization's object storage (users, their sealed secrets and hashed recovery codes, the audit trail, webhooks) and its alarm, then its directory entry and the answers kept about it; an audit event naming its id stays in the control plane. Every call into it answers 404 from then on; a new organization of the same name gets a new id. Cannot be undone: export it first.",
+                    request: None,
+                    answer: Answer {
+                        status: 204,
+                        description: "Deleted",
+                        schema: None,
+                    },
+                    errors: &[400, 401, 404, 413, 415],
                 },
             }
         }

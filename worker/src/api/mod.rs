@@ -73,8 +73,10 @@ operations! {
         RevokeApiKey,
         /// Every organization's object, through the directory.
         Reseal,
-        /// One organization's data, by organization id.
+        /// One organization's data, by organization id, streamed.
         Export,
+        /// An export loaded into an empty organization, streamed.
+        Restore,
         /// D1 once and an organization object once.
         DeepHealth,
         /// An organization object once and nothing else: the cost of the hop.
@@ -91,6 +93,8 @@ operations! {
         CreateOrganization,
         Organizations,
         Organization,
+        UpdateOrganization,
+        DeleteOrganization,
     }
 }
 

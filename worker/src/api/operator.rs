@@ -22,6 +22,11 @@ impl OperatorOp {
                 "/admin/organizations/{organization_id}/export",
                 "exportOrganization",
             ),
+            Self::Restore => (
+                Post,
+                "/admin/organizations/{organization_id}/restore",
+                "restoreOrganization",
+            ),
             Self::DeepHealth => (Get, "/admin/health", "deepHealth"),
             Self::ObjectHealth => (Get, "/admin/health/object", "objectHealth"),
             #[cfg(feature = "test-clock")]
@@ -46,20 +51,23 @@ impl OperatorOp {
 
 /// What the OpenAPI document says of each operation.
 #[cfg(test)]
-mod doc {
+pub(super) mod doc {
     use totp_domain::control::NewApiKey;
-    use totp_domain::org::Export;
+    use totp_domain::org::RestoreReport;
+    use totp_domain::org::export::{End, Header, RowLine};
 
     use crate::api::OperatorOp;
-    use crate::api::openapi::{Answer, Body, Doc, Registry, list, requests, schema};
-    use crate::wire::answers::{
-        AccountBody, ApiKeyBody, DeepHealth, ExportBody, Health, Resealed, Revoked,
-    };
+    use crate::api::openapi::{Answer, Body, Doc, Registry, declared, list, requests, schema};
+    use crate::wire::answers::{AccountBody, ApiKeyBody, DeepHealth, Health, Resealed, Revoked};
 
-    /// The export, with the data type its generic body holds (utoipa does not follow it).
-    fn export(registry: &mut Registry) -> serde_json::Value {
-        schema::<Export>(registry);
-        schema::<ExportBody<'static, Export>>(registry)
+    /// One line of an export: its header, a row, or its end line.
+    pub fn export_line(registry: &mut Registry) -> serde_json::Value {
+        let line = serde_json::json!({ "oneOf": [
+            schema::<Header>(registry),
+            schema::<RowLine>(registry),
+            schema::<End>(registry),
+        ] });
+        registry.add("ExportLine", declared(line, "One line of an export."))
     }
 
     impl OperatorOp {
@@ -149,14 +157,26 @@ mod doc {
                 Self::Export => Doc {
                     tag: "Operator",
                     summary: "Export an organization's data",
-                    description: "Everything one organization's object holds, table by table, as stored: TOTP secrets stay sealed and recovery codes stay hashed.",
+                    description: "Everything one organization's object holds, streamed as NDJSON: a header line (format, schema version, the organization, each table's rows), one line per row table by table as stored (TOTP secrets stay sealed, recovery codes stay hashed), then an end line with the rows written; without the end line the export is incomplete. Read in batches: the object's memory does not grow with the organization. Rows are read while the organization keeps serving: each row is as it was when its batch was read.",
                     request: None,
                     answer: Answer {
                         status: 200,
-                        description: "The organization's data",
-                        schema: Some(export),
+                        description: "The organization's data, a JSON value per line",
+                        schema: Some(export_line),
                     },
-                    errors: &[400, 401, 403, 404, 413, 415],
+                    errors: &[400, 401, 403, 404, 409, 413, 415],
+                },
+                Self::Restore => Doc {
+                    tag: "Operator",
+                    summary: "Restore an export into an empty organization",
+                    description: "Loads an export (NDJSON, as exportOrganization streams it) into an organization without users, audit events or webhooks, in batches: secrets stay sealed (the deployment must hold the same sealing keys), recovery codes stay hashes, and every user's failures, lockout, last accepted step and spent codes come back as they were. Kept answers and webhook deliveries are skipped. Meanwhile the organization answers 409 restore_in_progress; a bad or incomplete export (no end line, a row missing) is a 422 naming its line, and leaves the organization as it was.",
+                    request: None,
+                    answer: Answer {
+                        status: 200,
+                        description: "Restored",
+                        schema: Some(schema::<RestoreReport>),
+                    },
+                    errors: &[400, 401, 403, 404, 409, 415, 422],
                 },
                 Self::DeepHealth => Doc {
                     tag: "Operator",

@@ -58,6 +58,16 @@ impl ControlDb for D1 {
         result.results().map_err(storage_error)
     }
 
+    async fn batch(&self, writes: Vec<Statement>) -> Result<()> {
+        let statements = writes
+            .iter()
+            .map(|write| self.prepare(write))
+            .collect::<Result<Vec<_>>>()?;
+        let db: D1Database = self.env.d1("DB").map_err(storage_error)?;
+        db.batch(statements).await.map_err(storage_error)?;
+        Ok(())
+    }
+
     async fn run(&self, write: &Statement) -> Result<u64> {
         let result = self.prepare(write)?.run().await.map_err(storage_error)?;
         Ok(result

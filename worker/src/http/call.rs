@@ -11,7 +11,7 @@ use worker::{Env, Request, Response};
 use super::Result;
 use crate::clock;
 use crate::control::D1;
-use crate::org_object::{self, Keyed, OrgCommand};
+use crate::org_object::{self, Keyed, OrgCommand, Whole};
 use crate::secrets::keys;
 use crate::wire::problem::HttpError;
 use crate::wire::respond;
@@ -64,6 +64,27 @@ impl<'a> Call<'a> {
             organization,
             command,
             idempotency,
+            self.request_id,
+            self.test_now,
+        )
+        .await?;
+        Ok(response)
+    }
+
+    /// Runs `operation` on the whole of `organization` in its object (a restore streams
+    /// `body`); its answer is the response.
+    pub async fn whole(
+        &self,
+        organization: &Organization,
+        operation: Whole,
+        body: Option<worker::wasm_bindgen::JsValue>,
+    ) -> Result<Response> {
+        self.objects.set(self.objects.get() + 1);
+        let response = org_object::whole(
+            self.env,
+            organization,
+            operation,
+            body,
             self.request_id,
             self.test_now,
         )

@@ -10,7 +10,7 @@ use super::call::{Call, created, ok};
 use super::input;
 use crate::api::{OperatorOp, Params};
 use crate::control;
-use crate::org_object::OrgCommand;
+use crate::org_object::Whole;
 use crate::wire::answers::{AccountBody, ApiKeyBody, DeepHealth, List, Resealed, Revoked};
 use crate::wire::problem::HttpError;
 
@@ -23,8 +23,24 @@ pub async fn serve(
     request: &mut Request,
 ) -> Result<Response> {
     operator(request, call.env)?;
-    let input = input::read(request, op.spec().body_limit).await?;
     let control = call.control();
+    // A restore's body is an export, streamed into the object as it arrives.
+    if op == OperatorOp::Restore {
+        let organization = control
+            .organization_by_id(params.get("organization_id")?)
+            .await?;
+        let media = request.headers().get("content-type").ok().flatten();
+        let ndjson = media.as_deref().is_some_and(|media| {
+            let essence = media.split(';').next().unwrap_or_default().trim();
+            essence.eq_ignore_ascii_case("application/x-ndjson")
+        });
+        if !ndjson {
+            return Err(HttpError::UnsupportedMediaType);
+        }
+        let body = request.inner().body().map(Into::into);
+        return call.whole(&organization, Whole::Restore, body).await;
+    }
+    let input = input::read(request, op.spec().body_limit).await?;
     match op {
         OperatorOp::CreateAccount => created(AccountBody::from(
             control.create_account(&input.required("domain")?).await?,
@@ -87,8 +103,9 @@ pub async fn serve(
             let organization = control
                 .organization_by_id(params.get("organization_id")?)
                 .await?;
-            call.object(&organization, OrgCommand::Export, None).await
+            call.whole(&organization, Whole::Export, None).await
         }
+        OperatorOp::Restore => Err(HttpError::internal("a restore is served above")),
         #[cfg(feature = "test-clock")]
         OperatorOp::FireAlarm => {
             let organization = control

@@ -12,7 +12,7 @@ use super::call::{Call, ok};
 use super::input;
 use crate::api::{DirectoryOp, Idempotency, Keeper, OrgOp, Params, Serve, Spec};
 use crate::control;
-use crate::org_object::Keyed;
+use crate::org_object::{Keyed, Whole};
 use crate::wire::answers::OrganizationBody;
 use crate::wire::input::Input;
 use crate::wire::problem::HttpError;
@@ -80,6 +80,7 @@ pub async fn directory(
                 let organization = control
                     .create_organization(&tenant, &name, &input.list("email_domains")?)
                     .await?;
+                control::publish(call.env, &organization).await;
                 let body = serde_json::to_value(OrganizationBody::from(organization))
                     .map_err(Error::internal)?;
                 Ok(Answer { status: 201, body })
@@ -104,10 +105,38 @@ pub async fn directory(
             let page = control.organizations(&tenant, input.page()?).await?;
             ok(page.map(OrganizationBody::from))
         }
+        // The directory as stored now: a deletion or a rename shows at once.
         DirectoryOp::Organization => {
-            let organization =
-                control::organization(call.d1, &tenant, params.get("domain")?, call.now).await?;
+            let domain = params.get("domain")?;
+            let organization = totp_domain::control::organization(call.d1, &tenant, domain).await?;
             ok(OrganizationBody::from(organization))
+        }
+        DirectoryOp::UpdateOrganization => {
+            let domain = params.get("domain")?;
+            let email_domains = match input.has("email_domains") {
+                true => Some(input.list("email_domains")?),
+                false => None,
+            };
+            let name = input.text("name")?;
+            let organization = control
+                .update_organization(&tenant, domain, name.as_deref(), email_domains.as_deref())
+                .await?;
+            control::publish(call.env, &organization).await;
+            ok(OrganizationBody::from(organization))
+        }
+        DirectoryOp::DeleteOrganization => {
+            // The directory as stored now, not a cached entry: the object deleted is the one
+            // the directory names.
+            let domain = params.get("domain")?;
+            let organization = totp_domain::control::organization(call.d1, &tenant, domain).await?;
+            let deleted = call.whole(&organization, Whole::Delete, None).await?;
+            // A deletion that raced this one already emptied the object: finish its work.
+            if deleted.status_code() != 204 && deleted.status_code() != 404 {
+                return Ok(deleted);
+            }
+            control.forget_organization(&organization).await?;
+            control::unpublish(call.env, &tenant, domain).await;
+            respond::no_content().map_err(HttpError::internal)
         }
     }
 }
@@ -131,7 +160,7 @@ pub async fn org(
         kept,
     } = receive(call, &spec, request).await?;
     let domain = params.get("org_domain")?;
-    let organization = control::organization(call.d1, &tenant, domain, call.now).await?;
+    let organization = control::organization(call.env, call.d1, &tenant, domain, call.now).await?;
     let command = command(params, &input)?;
     let keyed = match kept {
         Some((request, Keeper::Object(holds))) => Some(Keyed { request, holds }),
@@ -142,5 +171,29 @@ pub async fn org(
         }
         None => None,
     };
-    call.object(&organization, command, keyed).await
+    let answer = call.object(&organization, command, keyed).await?;
+    if answer.status_code() == 404 {
+        return forget_if_deleted(call, &tenant, domain, answer).await;
+    }
+    Ok(answer)
+}
+
+/// A 404 of a deleted organization's object means this isolate's entry (or KV's) is stale:
+/// both are forgotten, so the next request reads the directory as it is now.
+async fn forget_if_deleted(
+    call: &Call<'_>,
+    tenant: &Tenant,
+    domain: &str,
+    mut answer: Response,
+) -> Result<Response> {
+    let text = answer
+        .cloned()
+        .map_err(HttpError::internal)?
+        .text()
+        .await
+        .map_err(HttpError::internal)?;
+    if text.contains("\"organization_not_found\"") {
+        control::unpublish(call.env, tenant, domain).await;
+    }
+    Ok(answer)
 }

@@ -12,7 +12,7 @@ use totp_domain::org::{
 };
 use totp_domain::sql::Sql;
 
-use crate::wire::answers::{AuditEventBody, ConnectionBody, ExportBody, List, UserBody};
+use crate::wire::answers::{AuditEventBody, ConnectionBody, List, UserBody};
 
 /// One call into an organization's object.
 #[derive(Debug, Serialize, Deserialize)]
@@ -145,7 +145,6 @@ pub enum OrgCommand {
     Reseal {
         limit: u32,
     },
-    Export,
     /// From the queue's consumer, never routed: the next attempt of a message, signed.
     PrepareDelivery {
         message_id: String,
@@ -302,13 +301,6 @@ pub fn run(
             (200, body(api.record_attempt(report, settings.retry_base)?)?)
         }
         OrgCommand::Reseal { limit } => (200, body(api.reseal(limit)?)?),
-        OrgCommand::Export => (
-            200,
-            body(ExportBody {
-                organization: org,
-                data: api.export()?,
-            })?,
-        ),
     };
     Ok(answer)
 }

@@ -6,14 +6,16 @@
 mod command;
 mod outbox;
 mod sql;
+mod transfer;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::{Answer, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
 use totp_domain::org::{OrgService, schema, store};
+use totp_domain::sql::Sql;
 use worker::wasm_bindgen;
 use worker::{
     Date, DurableObject, Env, Headers, Method, Queue, Request, RequestInit, Response, State,
@@ -54,6 +56,12 @@ pub struct OrgObject {
     /// The time the next alarm runs at, when a test build fires it (`None` in the deploy
     /// build: the runtime's clock).
     alarm_clock: Cell<Option<u64>>,
+    /// Whether the organization was deleted (checked once per instance).
+    gone: Cell<Option<bool>>,
+    /// A restore is under way: every other call waits for its end.
+    restoring: Cell<bool>,
+    /// The directory entry last stored, so a renamed organization's is stored again.
+    entry: RefCell<Option<Organization>>,
 }
 
 impl DurableObject for OrgObject {
@@ -74,6 +82,9 @@ impl DurableObject for OrgObject {
             alarm_set: Cell::new(false),
             handing_off: Cell::new(false),
             alarm_clock: Cell::new(None),
+            gone: Cell::new(None),
+            restoring: Cell::new(false),
+            entry: RefCell::new(None),
         }
     }
 
@@ -96,6 +107,10 @@ impl DurableObject for OrgObject {
         if request.path() == ALARM_PATH {
             self.alarm_clock.set(clock::test_now(&request));
             return DurableObject::alarm(self).await;
+        }
+        if let Some(operation) = Whole::of(&request.path()) {
+            let outcome = self.whole(operation, &mut request).await;
+            return outcome.or_else(|error| problem::respond(&error.into(), &request_id, false));
         }
         // Reading the call is the only await before its change commits (the hand-off and the
         // alarm come after). Parsed in Rust, so integers beyond JavaScript's 2^53 arrive exact
@@ -147,6 +162,9 @@ impl DurableObject for OrgObject {
             .take()
             .unwrap_or_else(|| Date::now().as_millis() / 1000);
         self.alarm_set.set(false);
+        if self.gone().unwrap_or(true) {
+            return Response::empty();
+        }
         let entry = schema::migrate(&self.sql).and_then(|_| store::directory_entry(&self.sql));
         match entry {
             Ok(Some(organization)) => {
@@ -216,19 +234,87 @@ impl OrgObject {
         handed
     }
 
+    /// Whether the organization was deleted: its storage holds a tombstone.
+    fn gone(&self) -> Result<bool> {
+        if let Some(gone) = self.gone.get() {
+            return Ok(gone);
+        }
+        let gone = store::buried(&self.sql)?;
+        self.gone.set(Some(gone));
+        Ok(gone)
+    }
+
+    /// The organization's operations for `organization` at `now`, its storage opened (once
+    /// per instance) and its directory entry current; refused while a restore runs, unless
+    /// `restoring` is that restore.
+    fn open<'a>(
+        &'a self,
+        organization: &'a Organization,
+        now: u64,
+        restoring: bool,
+    ) -> Result<OrgService<'a, ObjectSql>> {
+        if self.gone()? {
+            return Err(Error::NotFound(totp_domain::error::Record::Organization));
+        }
+        let keys = self.keys.as_ref().map_err(Clone::clone)?;
+        let api = OrgService::new(&self.sql, keys, organization, now);
+        if !self.opened.get() {
+            api.open()?;
+            self.restoring.set(api.restoring()?);
+            self.opened.set(true);
+            self.entry.replace(Some(organization.clone()));
+        }
+        if self.restoring.get() && !restoring {
+            return Err(Error::RestoreInProgress);
+        }
+        if self.entry.borrow().as_ref() != Some(organization) {
+            self.sql
+                .commit(vec![store::save_directory_entry(organization)?])?;
+            self.entry.replace(Some(organization.clone()));
+        }
+        Ok(api)
+    }
+
+    /// Runs an operation on the whole organization.
+    async fn whole(&self, operation: Whole, request: &mut Request) -> Result<Response> {
+        let header = request
+            .headers()
+            .get(ORGANIZATION)
+            .map_err(Error::internal)?
+            .ok_or_else(|| Error::internal("a call without its organization"))?;
+        let organization: Organization = serde_json::from_str(&header).map_err(Error::internal)?;
+        let now = clock::now(request);
+        match operation {
+            Whole::Export => {
+                self.open(&organization, now, false)?;
+                transfer::export(self.sql.clone(), organization, now).map_err(Error::internal)
+            }
+            Whole::Restore => {
+                let api = self.open(&organization, now, true)?;
+                self.restoring.set(true);
+                let report = transfer::restore(&api, request).await;
+                self.restoring.set(api.restoring().unwrap_or(true));
+                respond::json(200, &report?).map_err(Error::internal)
+            }
+            Whole::Delete => {
+                if self.gone()? {
+                    return Err(Error::NotFound(totp_domain::error::Record::Organization));
+                }
+                // Calls arriving while storage is deleted find it gone.
+                self.gone.set(Some(true));
+                transfer::delete(&self.storage, &self.sql).await?;
+                self.opened.set(false);
+                respond::no_content().map_err(Error::internal)
+            }
+        }
+    }
+
     /// Runs a call; the outcome, and whether it wrote webhook messages.
     fn serve(&self, call: OrgCall, now: u64) -> (Result<Outcome>, bool) {
-        let keys = match self.keys.as_ref() {
-            Ok(keys) => keys,
-            Err(error) => return (Err(error.clone()), false),
+        let api = match self.open(&call.organization, now, false) {
+            Ok(api) => api,
+            Err(error) => return (Err(error), false),
         };
-        let api = OrgService::new(&self.sql, keys, &call.organization, now);
-        if !self.opened.get() {
-            if let Err(error) = api.open() {
-                return (Err(error), false);
-            }
-            self.opened.set(true);
-        }
         let run = || {
             command::run(&api, &call.organization, call.command, self.settings)
                 .map(|(status, body)| Answer { status, body })
@@ -245,6 +331,34 @@ impl OrgObject {
         (outcome, api.notified())
     }
 }
+
+/// The operations on a whole organization, each on a path of its own with the organization in
+/// the [`ORGANIZATION`] header (a restore's body is the export).
+#[derive(Clone, Copy)]
+pub enum Whole {
+    Export,
+    Restore,
+    Delete,
+}
+
+impl Whole {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Export => "/export",
+            Self::Restore => "/restore",
+            Self::Delete => "/delete",
+        }
+    }
+
+    fn of(path: &str) -> Option<Self> {
+        [Self::Export, Self::Restore, Self::Delete]
+            .into_iter()
+            .find(|whole| whole.path() == path)
+    }
+}
+
+/// The header that names the organization of a [`Whole`] operation (its directory entry, JSON).
+const ORGANIZATION: &str = "x-organization";
 
 /// Audit events an alarm deletes at most per run; a longer backlog takes more runs.
 const AUDIT_BATCH: u32 = 1000;
@@ -345,6 +459,49 @@ pub async fn call(
     .await
 }
 
+/// Runs `operation` on the whole of `organization` in its object; a restore streams `body`.
+pub async fn whole(
+    env: &Env,
+    organization: &Organization,
+    operation: Whole,
+    body: Option<worker::wasm_bindgen::JsValue>,
+    request_id: &str,
+    test_now: Option<u64>,
+) -> Result<Response> {
+    let headers = Headers::new();
+    let entry = serde_json::to_string(organization).map_err(Error::internal)?;
+    headers.set(ORGANIZATION, &entry).map_err(Error::internal)?;
+    #[cfg(feature = "test-clock")]
+    if let Some(now) = test_now {
+        headers
+            .set(clock::TEST_NOW, &now.to_string())
+            .map_err(Error::internal)?;
+    }
+    #[cfg(not(feature = "test-clock"))]
+    let _ = test_now;
+    headers
+        .set(REQUEST_ID, request_id)
+        .map_err(Error::internal)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(body);
+    let url = format!("https://org{}", operation.path());
+    let request = Request::new_with_init(&url, &init).map_err(Error::internal)?;
+    stub(env, &organization.id)?
+        .fetch_with_request(request)
+        .await
+        .map_err(Error::internal)
+}
+
+fn stub(env: &Env, name: &str) -> Result<worker::Stub> {
+    let namespace = env.durable_object(BINDING).map_err(Error::internal)?;
+    namespace
+        .id_from_name(name)
+        .and_then(|id| id.get_stub())
+        .map_err(Error::internal)
+}
+
 /// One round trip to a fixed object that does nothing: the cost of the hop, for health checks
 /// and benchmarks.
 pub async fn ping(env: &Env, request_id: &str) -> Result<Response> {
@@ -369,11 +526,7 @@ async fn send(
     body: Option<String>,
     request_id: &str,
 ) -> Result<Response> {
-    let namespace = env.durable_object(BINDING).map_err(Error::internal)?;
-    let stub = namespace
-        .id_from_name(name)
-        .and_then(|id| id.get_stub())
-        .map_err(Error::internal)?;
+    let stub = stub(env, name)?;
     headers
         .set(REQUEST_ID, request_id)
         .map_err(Error::internal)?;

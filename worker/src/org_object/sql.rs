@@ -13,6 +13,7 @@ use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::{SqlStorage, SqlStorageValue};
 
 /// A Durable Object's SQL storage and the storage object that owns its transactions.
+#[derive(Clone)]
 pub struct ObjectSql {
     sql: SqlStorage,
     storage: JsValue,

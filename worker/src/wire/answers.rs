@@ -107,15 +107,6 @@ pub struct Resealed<'a> {
     pub remaining: bool,
 }
 
-/// Everything an organization's object holds, with its directory entry (operators only).
-#[derive(Serialize)]
-#[cfg_attr(test, derive(utoipa::ToSchema))]
-#[cfg_attr(test, schema(as = OrganizationExport))]
-pub struct ExportBody<'a, T> {
-    pub organization: &'a Organization,
-    pub data: T,
-}
-
 /// An organization: not its account.
 #[derive(Serialize)]
 #[cfg_attr(test, derive(utoipa::ToSchema))]

@@ -139,6 +139,11 @@ impl Input {
         }
     }
 
+    /// Whether `field` was sent with a value (not absent, not null).
+    pub fn has(&self, field: &'static str) -> bool {
+        !matches!(self.get(&[field]), None | Some(Value::Null))
+    }
+
     /// A list of text values; a single value counts as a list of one.
     pub fn list(&self, field: &'static str) -> error::Result<Vec<String>> {
         let invalid = || Error::invalid(field, "must be a list of strings");
@@ -153,7 +158,8 @@ impl Input {
         }
     }
 
-    /// `page` and `per_page`, within bounds.
+    /// `page` and `per_page`, within bounds, or `starting_after` a cursor (not with a `page`
+    /// other than the first).
     pub fn page(&self) -> error::Result<PageRequest> {
         let page = self.number("page")?.unwrap_or(1);
         let per_page = self
@@ -171,9 +177,20 @@ impl Input {
                 format!("must be between 1 and {}", PageRequest::MAX_PER_PAGE),
             ));
         }
+        let starting_after = self.text("starting_after")?;
+        if starting_after.as_deref() == Some("") {
+            return Err(Error::invalid("starting_after", "must not be empty"));
+        }
+        if starting_after.is_some() && page != 1 {
+            return Err(Error::invalid(
+                "page",
+                "cannot be combined with starting_after",
+            ));
+        }
         Ok(PageRequest {
             page: page as u32,
             per_page: per_page as u32,
+            starting_after,
         })
     }
 }

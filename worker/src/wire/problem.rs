@@ -85,7 +85,9 @@ impl HttpError {
                 | Error::EnrollmentPending
                 | Error::AlreadyValidated
                 | Error::ConnectionInactive
-                | Error::IdempotencyKeyInUse => (409, "conflict"),
+                | Error::IdempotencyKeyInUse
+                | Error::OrganizationNotEmpty
+                | Error::RestoreInProgress => (409, "conflict"),
                 Error::Throttled { .. } => (429, "too_many_attempts"),
                 Error::DeviceVerificationLimit { .. } => (429, "too_many_requests"),
                 Error::Internal(_) => (500, "internal_error"),
@@ -139,6 +141,8 @@ pub enum ErrorCode {
     TooManyAttempts,
     Locked,
     IdempotencyKeyInUse,
+    OrganizationNotEmpty,
+    RestoreInProgress,
     InternalError,
     RouteNotFound,
     MethodNotAllowed,
@@ -187,6 +191,8 @@ impl HttpError {
                 Error::Throttled { .. } => ErrorCode::TooManyAttempts,
                 Error::Locked => ErrorCode::Locked,
                 Error::IdempotencyKeyInUse => ErrorCode::IdempotencyKeyInUse,
+                Error::OrganizationNotEmpty => ErrorCode::OrganizationNotEmpty,
+                Error::RestoreInProgress => ErrorCode::RestoreInProgress,
                 Error::Internal(_) => ErrorCode::InternalError,
             },
             Self::NoRoute => ErrorCode::RouteNotFound,

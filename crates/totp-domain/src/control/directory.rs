@@ -21,16 +21,7 @@ impl<D: ControlDb> Control<'_, D> {
         email_domains: &[String],
     ) -> Result<Organization> {
         let name = validate::text("name", name, 128)?;
-        let email_domains = email_domains
-            .iter()
-            .map(|domain| validate::domain("email_domains", domain))
-            .collect::<Result<Vec<_>>>()?;
-        if email_domains.len() > 50 {
-            return Err(Error::invalid(
-                "email_domains",
-                "must have at most 50 entries",
-            ));
-        }
+        let email_domains = email_domains_of(email_domains)?;
         let base = validate::slug(&name);
         for attempt in 1..=DOMAIN_ATTEMPTS {
             let domain = if attempt == 1 {
@@ -54,6 +45,44 @@ impl<D: ControlDb> Control<'_, D> {
         Err(Error::OrganizationNamesExhausted)
     }
 
+    /// Renames the tenant's organization `domain` or changes its email domains (absent values
+    /// keep theirs); the domain stays. Audited in the control plane.
+    pub async fn update_organization(
+        &self,
+        tenant: &Tenant,
+        domain: &str,
+        name: Option<&str>,
+        email_domains: Option<&[String]>,
+    ) -> Result<Organization> {
+        let mut organization = organization(self.db, tenant, domain).await?;
+        if let Some(name) = name {
+            organization.name = validate::text("name", name, 128)?;
+        }
+        if let Some(domains) = email_domains {
+            organization.email_domains = email_domains_of(domains)?;
+        }
+        self.db
+            .batch(vec![
+                store::update_organization(&organization)?,
+                store::append_control_audit(&organization, "organization.updated", self.now),
+            ])
+            .await?;
+        Ok(organization)
+    }
+
+    /// Forgets `organization` in the directory, with the answers kept about it, and records
+    /// its deletion in the control plane's audit trail. Its object's storage must be deleted
+    /// first: once the directory forgets it, nothing finds the object again.
+    pub async fn forget_organization(&self, organization: &Organization) -> Result<()> {
+        let mut writes = store::delete_organization(&organization.id).to_vec();
+        writes.push(store::append_control_audit(
+            organization,
+            "organization.deleted",
+            self.now,
+        ));
+        self.db.batch(writes).await
+    }
+
     /// Any organization by id (operator).
     pub async fn organization_by_id(&self, id: &str) -> Result<Organization> {
         store::organization_by_id(self.db, id)
@@ -67,8 +96,8 @@ impl<D: ControlDb> Control<'_, D> {
         tenant: &Tenant,
         page: PageRequest,
     ) -> Result<Page<Organization>> {
-        let (data, total) = store::organizations(self.db, tenant, page).await?;
-        Ok(Page::new(data, total, page))
+        let (data, next, total) = store::organizations(self.db, tenant, &page).await?;
+        Ok(Page::new(data, total, &page, next))
     }
 
     /// Up to `limit` organizations of every account after `after`, for operator walks.
@@ -79,6 +108,20 @@ impl<D: ControlDb> Control<'_, D> {
     ) -> Result<Vec<Organization>> {
         store::all_organizations(self.db, after, limit).await
     }
+}
+
+/// Email domains as received, each checked, at most 50.
+fn email_domains_of(domains: &[String]) -> Result<Vec<String>> {
+    if domains.len() > 50 {
+        return Err(Error::invalid(
+            "email_domains",
+            "must have at most 50 entries",
+        ));
+    }
+    domains
+        .iter()
+        .map(|domain| validate::domain("email_domains", domain))
+        .collect()
 }
 
 /// The tenant's organization with this domain, as stored now.

@@ -52,7 +52,9 @@ impl<D: ControlDb> Control<'_, D> {
             }
         };
         let sealed = idempotency::seal(self.keys, request, &answer)?;
-        store::keep_answer(self.db, tenant, request, &sealed).await?;
+        // The organization a creation's answer names: deleting it forgets the answer.
+        let about = answer.body.get("id").and_then(|id| id.as_str());
+        store::keep_answer(self.db, tenant, request, &sealed, about).await?;
         Ok(Outcome::fresh(answer))
     }
 }

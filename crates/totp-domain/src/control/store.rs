@@ -5,8 +5,8 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::idempotency::IdempotentRequest;
 use crate::model::{Account, ApiKey, Environment, Organization, PageRequest, Tenant};
-use crate::sql::{ControlDb, Count, blob, unblob};
-use crate::stmt;
+use crate::sql::{ControlDb, Count, Statement, blob, unblob};
+use crate::{cursor, stmt};
 
 #[derive(Deserialize)]
 struct AccountRow {
@@ -167,6 +167,40 @@ pub async fn insert_organization(db: &impl ControlDb, org: &Organization) -> Res
     Ok(db.run(&write).await? == 1)
 }
 
+/// Writes an organization's name and email domains in place.
+pub fn update_organization(org: &Organization) -> Result<Statement> {
+    Ok(stmt!(
+        "UPDATE organizations SET name = ?2, email_domains = ?3 WHERE id = ?1",
+        &org.id,
+        &org.name,
+        serde_json::to_string(&org.email_domains).map_err(Error::internal)?
+    ))
+}
+
+/// Deletes an organization's directory entry and the answers kept about it.
+pub fn delete_organization(id: &str) -> [Statement; 2] {
+    [
+        stmt!(
+            "DELETE FROM idempotency_keys WHERE organization_id = ?1",
+            id
+        ),
+        stmt!("DELETE FROM organizations WHERE id = ?1", id),
+    ]
+}
+
+/// Appends to the control plane's audit trail: `event` happened to `org` at `now`.
+pub fn append_control_audit(org: &Organization, event: &str, now: u64) -> Statement {
+    stmt!(
+        "INSERT INTO control_audit_events (at, account_id, environment, event, organization_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        now,
+        &org.account_id,
+        org.environment.as_str(),
+        event,
+        &org.id
+    )
+}
+
 /// The tenant's organization with this domain.
 pub async fn organization(
     db: &impl ControlDb,
@@ -200,30 +234,43 @@ pub async fn organization_by_id(db: &impl ControlDb, id: &str) -> Result<Option<
         .transpose()
 }
 
-/// A page of the tenant's organizations, oldest first, and their total.
+/// A page of the tenant's organizations, oldest first: the rows, the cursor after them if
+/// more follow, and their total.
 pub async fn organizations(
     db: &impl ControlDb,
     tenant: &Tenant,
-    page: PageRequest,
-) -> Result<(Vec<Organization>, u64)> {
+    page: &PageRequest,
+) -> Result<(Vec<Organization>, Option<String>, u64)> {
+    let limit = page.per_page + 1;
+    let (after, offset) = match &page.starting_after {
+        Some(cursor) => (cursor::parse_organization(cursor)?, 0),
+        None => ((0, String::new()), page.offset()),
+    };
     let query = stmt!(
         format!(
             "SELECT {ORGANIZATION_COLUMNS} FROM organizations WHERE account_id = ?1 AND environment = ?2 \
-             ORDER BY created_at, id LIMIT ?3 OFFSET ?4"
+             AND (created_at, id) > (?3, ?4) ORDER BY created_at, id LIMIT ?5 OFFSET ?6"
         ),
         &tenant.account_id,
         tenant.environment.as_str(),
-        page.per_page,
-        page.offset()
+        after.0,
+        after.1,
+        limit,
+        offset
     );
-    let rows = db.rows(&query).await?;
+    let mut rows = organizations_from(db.rows(&query).await?)?;
+    let next = (rows.len() > page.per_page as usize).then(|| {
+        rows.truncate(page.per_page as usize);
+        rows.last()
+            .map(|org| cursor::organization(org.created_at, &org.id))
+    });
     let count = stmt!(
         "SELECT count(*) AS count FROM organizations WHERE account_id = ?1 AND environment = ?2",
         &tenant.account_id,
         tenant.environment.as_str()
     );
     let total = db.row::<Count>(&count).await?.map_or(0, |row| row.count);
-    Ok((organizations_from(rows)?, total))
+    Ok((rows, next.flatten(), total))
 }
 
 /// Up to `limit` organizations of every account, in creation order, after the one with id
@@ -299,15 +346,16 @@ pub async fn claimed_key(
     db.row(&query).await
 }
 
-/// Keeps the answer of the request that claimed `key`.
+/// Keeps the answer of the request that claimed `key`, about the organization `organization_id`.
 pub async fn keep_answer(
     db: &impl ControlDb,
     tenant: &Tenant,
     request: &IdempotentRequest,
     sealed_answer: &[u8],
+    organization_id: Option<&str>,
 ) -> Result<()> {
     let write = stmt!(
-        "UPDATE idempotency_keys SET sealed_answer = ?5 \
+        "UPDATE idempotency_keys SET sealed_answer = ?5, organization_id = ?7 \
          WHERE account_id = ?1 AND environment = ?2 AND key = ?3 AND route = ?4 \
            AND client_id = ?6",
         &tenant.account_id,
@@ -315,7 +363,8 @@ pub async fn keep_answer(
         &request.key,
         &request.route,
         blob(sealed_answer),
-        &request.client_id
+        &request.client_id,
+        organization_id
     );
     db.run(&write).await.map(drop)
 }

@@ -50,6 +50,8 @@ pub enum AuditKind {
     RecoveryCodesRegenerated,
     /// A user was created.
     UserCreated,
+    /// The organization was restored from an export (the detail is the source's id).
+    OrganizationRestored,
     /// A kept answer was replayed for an `Idempotency-Key` retry (the detail is the route).
     IdempotencyReplayed,
 }
@@ -78,6 +80,7 @@ impl AuditKind {
             Self::RecoveryCodeUsed => "recovery_code.used",
             Self::RecoveryCodesRegenerated => "recovery_codes.regenerated",
             Self::UserCreated => "user.created",
+            Self::OrganizationRestored => "organization.restored",
             Self::IdempotencyReplayed => "idempotency.replayed",
         }
     }
@@ -102,7 +105,7 @@ impl<S: Sql> OrgService<'_, S> {
 
     /// A page of the audit trail, newest first.
     pub fn audit_events(&self, page: PageRequest) -> Result<Page<AuditEvent>> {
-        let (data, total) = store::audit_events(self.sql, page)?;
-        Ok(Page::new(data, total, page))
+        let (data, next, total) = store::audit_events(self.sql, &page)?;
+        Ok(Page::new(data, total, &page, next))
     }
 }

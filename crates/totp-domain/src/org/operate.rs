@@ -1,13 +1,11 @@
-//! The operator's view of an organization: re-sealing secrets after a key rotation, and an
-//! export of everything it holds (secrets stay sealed, recovery codes stay hashed).
+//! Re-sealing an organization's secrets after a key rotation (the operator's walk).
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 
 use crate::error::Result;
-use crate::sql::{Sql, Statement};
+use crate::sql::Sql;
 
-use super::{OrgService, schema, store};
+use super::{OrgService, store};
 
 /// What a re-seal pass did in one organization.
 #[derive(Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,33 +16,6 @@ pub struct ResealReport {
     /// Whether secrets under older keys remain (run another pass).
     pub remaining: bool,
 }
-
-/// Everything an organization's object holds, table by table.
-#[derive(Debug, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Export {
-    /// The object's schema version.
-    pub schema_version: u32,
-    /// Rows of each table as stored (binary values in base64).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::tables))]
-    pub tables: serde_json::Map<String, Json>,
-}
-
-/// The tables of an export, in order.
-const TABLES: &[&str] = &[
-    "connection",
-    "users",
-    "guards",
-    "factors",
-    "recovery_codes",
-    "challenges",
-    "trusted_devices",
-    "webhook_endpoints",
-    "webhook_messages",
-    "webhook_attempts",
-    "idempotency",
-    "audit_events",
-];
 
 impl<S: Sql> OrgService<'_, S> {
     /// Re-seals up to `limit` sealed values still under an older key with the current one
@@ -69,21 +40,5 @@ impl<S: Sql> OrgService<'_, S> {
             || !self.users_under_other_keys(1)?.is_empty()
             || self.webhook_secrets_to_reseal()?;
         Ok(report)
-    }
-
-    /// Every row of every table. Sealed secrets and recovery-code hashes are exported as
-    /// stored; nothing is opened.
-    pub fn export(&self) -> Result<Export> {
-        let mut tables = serde_json::Map::new();
-        for table in TABLES {
-            let rows: Vec<Json> = self
-                .sql
-                .rows(&Statement::new(format!("SELECT * FROM {table}"), vec![]))?;
-            tables.insert((*table).to_owned(), Json::Array(rows));
-        }
-        Ok(Export {
-            schema_version: schema::version(self.sql)?,
-            tables,
-        })
     }
 }

@@ -3,11 +3,7 @@
 //! created, whichever is later; past it, a user without a validated factor is refused at a
 //! challenge or validation (`enrollment_required`) and can only enroll.
 
-use crate::error::Result;
 use crate::model::{Connection, Enforcement, Mfa};
-use crate::sql::Sql;
-
-use super::{OrgService, store};
 
 /// Seconds in a day of grace.
 const DAY: u64 = 24 * 60 * 60;
@@ -24,20 +20,13 @@ pub(super) fn enroll_by(connection: &Connection, created_at: u64) -> Option<u64>
     }
 }
 
-impl<S: Sql> OrgService<'_, S> {
-    /// The MFA of a user created at `created_at`, under `connection`.
-    pub(super) fn mfa(
-        &self,
-        connection: &Connection,
-        user_id: &str,
-        created_at: u64,
-    ) -> Result<Mfa> {
-        let active_factors = store::active_factor_count(self.sql, user_id)?;
-        Ok(Mfa {
-            enrolled: active_factors > 0,
-            required: connection.enforcement == Enforcement::Required,
-            enroll_by: enroll_by(connection, created_at),
-            active_factors,
-        })
+/// The MFA of a user created at `created_at` with `active_factors` validated factors, under
+/// `connection`.
+pub(super) fn mfa(connection: &Connection, created_at: u64, active_factors: u32) -> Mfa {
+    Mfa {
+        enrolled: active_factors > 0,
+        required: connection.enforcement == Enforcement::Required,
+        enroll_by: enroll_by(connection, created_at),
+        active_factors,
     }
 }

@@ -286,6 +286,35 @@ pub const MIGRATIONS: &[&[&str]] = &[
         ) STRICT",
         "CREATE INDEX audit_events_by_age ON audit_events (at)",
     ],
+    // 10: lists that cost the same at any depth. Users page by (created_at, id) through an
+    // index; their total and the audit trail's come from counters that triggers keep in the
+    // transaction of every insert and deletion, whichever path writes it (a restore too).
+    &[
+        "CREATE INDEX users_by_creation ON users (created_at, id)",
+        "CREATE TABLE counters (
+            name   TEXT PRIMARY KEY,
+            value  INTEGER NOT NULL
+        ) STRICT",
+        "INSERT INTO counters (name, value) SELECT 'users', count(*) FROM users",
+        "INSERT INTO counters (name, value) SELECT 'audit_events', count(*) FROM audit_events",
+        "CREATE TRIGGER users_counted AFTER INSERT ON users BEGIN
+            UPDATE counters SET value = value + 1 WHERE name = 'users';
+        END",
+        "CREATE TRIGGER users_uncounted AFTER DELETE ON users BEGIN
+            UPDATE counters SET value = value - 1 WHERE name = 'users';
+        END",
+        "CREATE TRIGGER audit_events_counted AFTER INSERT ON audit_events BEGIN
+            UPDATE counters SET value = value + 1 WHERE name = 'audit_events';
+        END",
+        "CREATE TRIGGER audit_events_uncounted AFTER DELETE ON audit_events BEGIN
+            UPDATE counters SET value = value - 1 WHERE name = 'audit_events';
+        END",
+        // A restore under way (see `org::restore`): every other call waits for its end.
+        "CREATE TABLE restoring (
+            id          INTEGER PRIMARY KEY CHECK (id = 1),
+            started_at  INTEGER NOT NULL
+        ) STRICT",
+    ],
 ];
 
 /// The version this build writes.

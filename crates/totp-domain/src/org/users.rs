@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::audit::AuditKind;
 use super::webhooks::data;
-use super::{OrgService, store};
+use super::{OrgService, policy, store};
 use crate::webhook::EventType;
 
 /// A user to create, as received.
@@ -72,7 +72,7 @@ impl<S: Sql> OrgService<'_, S> {
         }
         let id = new_id()?;
         let user = User {
-            mfa: self.mfa(&self.connection()?, &id, self.now)?,
+            mfa: policy::mfa(&self.connection()?, self.now, 0),
             id,
             profile,
             created_at: self.now,
@@ -157,13 +157,13 @@ impl<S: Sql> OrgService<'_, S> {
 
     /// A page of users.
     pub fn users(&self, page: PageRequest) -> Result<Page<User>> {
-        let (rows, total) = store::users(self.sql, page)?;
+        let (rows, next, total) = store::users(self.sql, &page)?;
         let connection = self.connection()?;
         let data = rows
             .into_iter()
             .map(|row| self.reveal_with(row, &connection))
             .collect::<Result<_>>()?;
-        Ok(Page::new(data, total, page))
+        Ok(Page::new(data, total, &page, next))
     }
 
     /// Seals the profiles of rows written before schema version 4, in one transaction.
@@ -237,7 +237,7 @@ impl<S: Sql> OrgService<'_, S> {
         let record: store::ProfileRecord =
             serde_json::from_slice(&json).map_err(Error::internal)?;
         Ok(User {
-            mfa: self.mfa(connection, &row.id, row.created_at)?,
+            mfa: policy::mfa(connection, row.created_at, row.active_factors),
             id: row.id,
             profile: record.into(),
             created_at: row.created_at,

@@ -137,10 +137,7 @@ fn the_audit_trail_records_each_outcome_without_secrets() {
         .unwrap();
     let events = org
         .at(T0)
-        .audit_events(PageRequest {
-            page: 1,
-            per_page: 100,
-        })
+        .audit_events(PageRequest::numbered(1, 100))
         .unwrap();
     let names: Vec<_> = events.data.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(

@@ -62,6 +62,10 @@ impl ControlDb for CountsNothing {
     async fn run(&self, write: &Statement) -> Result<u64, Error> {
         ControlDb::run(&self.0, write).await.map(|_| 0)
     }
+
+    async fn batch(&self, writes: Vec<Statement>) -> Result<(), Error> {
+        ControlDb::batch(&self.0, writes).await
+    }
 }
 
 fn broken(engine: &impl Sql) -> String {

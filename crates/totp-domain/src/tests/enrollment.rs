@@ -117,13 +117,7 @@ fn users_are_paginated_with_totals() {
         };
         org.at(T0 + 1 + n).create_user(new).unwrap();
     }
-    let page = org
-        .at(T0)
-        .users(PageRequest {
-            page: 2,
-            per_page: 2,
-        })
-        .unwrap();
+    let page = org.at(T0).users(PageRequest::numbered(2, 2)).unwrap();
     assert_eq!(
         (
             page.data.len(),

@@ -194,10 +194,7 @@ fn a_removed_factor_stops_answering_and_the_others_keep_working() {
     );
     let events = org
         .at(at)
-        .audit_events(PageRequest {
-            page: 1,
-            per_page: 100,
-        })
+        .audit_events(PageRequest::numbered(1, 100))
         .unwrap()
         .data;
     assert!(events.iter().any(|e| e.event == "factor.removed"

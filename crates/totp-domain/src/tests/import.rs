@@ -160,10 +160,7 @@ fn bad_entries_are_reported_by_index_and_the_good_ones_stay_imported() {
     );
     assert!(crate::org::store::factor(&org.db, &kept).unwrap().is_none());
     // The audit trail records each import, and only those.
-    let page = PageRequest {
-        page: 1,
-        per_page: 100,
-    };
+    let page = PageRequest::numbered(1, 100);
     let events = org.at(T0).audit_events(page).unwrap().data;
     let imported: Vec<_> = events
         .iter()

@@ -7,10 +7,7 @@ use crate::model::{AuditEvent, PageRequest};
 use crate::org::{FailureReason, RECOVERY_CODES, UserUpdate};
 
 fn events(org: &Org) -> Vec<AuditEvent> {
-    let page = PageRequest {
-        page: 1,
-        per_page: 100,
-    };
+    let page = PageRequest::numbered(1, 100);
     org.at(T0).audit_events(page).unwrap().data
 }
 
@@ -122,7 +119,7 @@ fn deleting_an_enrollment_turns_mfa_off_and_the_next_enrollment_is_a_first_one()
     org.at(T0 + 31).create_challenge(&user).unwrap();
     org.at(T0 + 40).delete_enrollment(&user).unwrap();
     assert!(crate::org::store::factor(&org.db, &user).unwrap().is_none());
-    let export = org.at(T0).export().unwrap();
+    let export = super::export(&org);
     for table in ["recovery_codes", "challenges", "factors"] {
         assert_eq!(export.tables[table].as_array().unwrap().len(), 0, "{table}");
     }
@@ -263,7 +260,7 @@ fn deleting_a_user_removes_everything_of_theirs_but_an_audit_event_by_id() {
             .validate_challenge(&user, totp.generate(T0 + 60).as_str()),
         Err(Error::NotFound(Record::User))
     );
-    let export = org.at(T0).export().unwrap();
+    let export = super::export(&org);
     for (table, rows) in &export.tables {
         if table != "audit_events" {
             assert!(!rows.to_string().contains(&user), "{table}: {rows}");
@@ -304,7 +301,7 @@ fn personal_fields_are_stored_sealed_and_found_by_a_keyed_hash() {
         ..Default::default()
     };
     org.at(T0).update_user(&user, update).unwrap();
-    let users = org.at(T0).export().unwrap().tables["users"].to_string();
+    let users = super::export(&org).tables["users"].to_string();
     // Probes long enough that random base64 does not hold them by chance.
     for clear in [
         "zoe.stored",

@@ -14,11 +14,14 @@ mod idempotency;
 mod import;
 mod lifecycle;
 mod lockout;
+mod memory;
 mod model;
 mod organizations;
+mod pages;
 mod policy;
 mod recovery;
 mod reenrollment;
+mod restore;
 mod security_state;
 mod sms;
 mod sqlite;
@@ -193,10 +196,39 @@ pub fn wrong(code: &str) -> String {
     format!("{:0width$}", (code.parse::<u32>().unwrap() + 1) % modulus)
 }
 
+/// An organization's export, read back: its header, and each table's rows (every table of
+/// the export present, empty or not).
+pub struct Exported {
+    pub header: crate::org::export::Header,
+    pub tables: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The export of `org`, as the operator's stream writes it.
+pub fn export(org: &Org) -> Exported {
+    use crate::org::export::{Exporter, RowLine, TABLES};
+    let mut exporter = Exporter::new(org.organization.clone(), T0);
+    let mut lines = Vec::new();
+    while let Some(chunk) = exporter.next_chunk(&org.db).unwrap() {
+        lines.extend(chunk.lines().map(str::to_owned));
+    }
+    let header = serde_json::from_str(&lines[0]).unwrap();
+    let mut tables: serde_json::Map<String, serde_json::Value> = TABLES
+        .iter()
+        .map(|table| ((*table).to_owned(), serde_json::Value::Array(Vec::new())))
+        .collect();
+    for line in &lines[1..lines.len() - 1] {
+        let row: RowLine = serde_json::from_str(line).unwrap();
+        let rows = tables[&row.table].as_array_mut().unwrap();
+        rows.push(serde_json::Value::Object(row.row));
+    }
+    assert!(lines.last().unwrap().starts_with("{\"end\":true"));
+    Exported { header, tables }
+}
+
 /// Every text value of `table` as stored, and decoded where it is base64 (how storage writes
 /// binary values), so a scan sees what a blob holds.
 pub fn stored_bytes(org: &Org, table: &str) -> Vec<String> {
-    let rows = org.at(T0).export().unwrap().tables[table].clone();
+    let rows = export(org).tables[table].clone();
     let texts = rows
         .as_array()
         .unwrap()

@@ -65,13 +65,10 @@ fn organizations_are_listed_by_tenant_and_walked_across_accounts() {
             account_id: "someone-else".into(),
             environment: Environment::Sandbox,
         };
-        let page = PageRequest {
-            page: 1,
-            per_page: 2,
-        };
+        let page = PageRequest::numbered(1, 2);
         let listed = plane
             .at(T0)
-            .organizations(&plane.tenant, page)
+            .organizations(&plane.tenant, page.clone())
             .await
             .unwrap();
         assert_eq!(
@@ -282,6 +279,129 @@ fn a_key_whose_request_runs_answers_409_until_it_ends_and_a_failure_releases_it(
                 .await
                 .unwrap()
                 .replayed
+        );
+    })
+}
+
+#[test]
+fn an_organization_is_renamed_in_place_and_its_domain_stays() {
+    run(async {
+        let plane = ControlPlane::new().await;
+        let control = plane.at(T0);
+        let created = control
+            .create_organization(&plane.tenant, "Acme", &["acme.test".into()])
+            .await
+            .unwrap();
+        let renamed = plane
+            .at(T0 + 1)
+            .update_organization(&plane.tenant, "acme", Some("Acme Corp"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (renamed.id.as_str(), renamed.domain.as_str()),
+            (created.id.as_str(), "acme")
+        );
+        assert_eq!(renamed.email_domains, ["acme.test"], "absent keeps");
+        let cleared = plane
+            .at(T0 + 2)
+            .update_organization(&plane.tenant, "acme", None, Some(&[]))
+            .await
+            .unwrap();
+        assert_eq!(
+            organization(&plane.db, &plane.tenant, "acme")
+                .await
+                .unwrap(),
+            cleared
+        );
+        assert_eq!(cleared.name, "Acme Corp");
+        for (name, domains) in [
+            (Some(" "), None),
+            (None, Some(vec!["not a domain".to_owned()])),
+        ] {
+            let refused = plane
+                .at(T0 + 3)
+                .update_organization(&plane.tenant, "acme", name, domains.as_deref())
+                .await;
+            assert!(matches!(refused, Err(Error::Invalid { .. })), "{refused:?}");
+        }
+        assert_eq!(
+            organization(&plane.db, &plane.tenant, "acme")
+                .await
+                .unwrap(),
+            cleared
+        );
+        assert_eq!(
+            plane
+                .at(T0)
+                .update_organization(&plane.tenant, "nope", Some("X"), None)
+                .await,
+            Err(Error::NotFound(Record::Organization))
+        );
+    })
+}
+
+#[test]
+fn a_deleted_organization_is_forgotten_with_its_kept_answer_and_audited() {
+    use crate::idempotency::{Answer, IdempotentRequest, fingerprint};
+    run(async {
+        let plane = ControlPlane::new().await;
+        let tenant = plane.tenant.clone();
+        let request = IdempotentRequest::new(
+            "create-acme",
+            "POST /api/v2/organizations".into(),
+            fingerprint(&serde_json::json!({ "name": "Acme" })),
+            "client-1".into(),
+        )
+        .unwrap();
+        let create = || async {
+            let org = plane
+                .at(T0)
+                .create_organization(&tenant, "Acme", &[])
+                .await?;
+            Ok(Answer {
+                status: 201,
+                body: serde_json::json!({ "id": org.id, "domain": org.domain }),
+            })
+        };
+        let first = plane
+            .at(T0)
+            .idempotent(&tenant, &request, create)
+            .await
+            .unwrap();
+        let acme = organization(&plane.db, &tenant, "acme").await.unwrap();
+        plane.at(T0 + 5).forget_organization(&acme).await.unwrap();
+        assert_eq!(
+            organization(&plane.db, &tenant, "acme").await,
+            Err(Error::NotFound(Record::Organization))
+        );
+        // The kept answer named the deleted organization: the same request now runs again,
+        // and a new organization of the same name gets the domain with a new id.
+        let again = plane
+            .at(T0 + 6)
+            .idempotent(&tenant, &request, create)
+            .await
+            .unwrap();
+        assert!(!again.replayed);
+        assert_ne!(again.answer.body["id"], first.answer.body["id"]);
+        assert_eq!(again.answer.body["domain"], "acme");
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct Event {
+            at: u64,
+            event: String,
+            organization_id: String,
+        }
+        let events: Vec<Event> = crate::sql::Sql::rows(
+            &plane.db,
+            &crate::stmt!("SELECT at, event, organization_id FROM control_audit_events"),
+        )
+        .unwrap();
+        assert_eq!(
+            events,
+            [Event {
+                at: T0 + 5,
+                event: "organization.deleted".into(),
+                organization_id: acme.id,
+            }]
         );
     })
 }

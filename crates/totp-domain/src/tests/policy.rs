@@ -106,10 +106,7 @@ fn a_user_created_later_gets_a_grace_period_of_their_own() {
     assert_eq!(later.mfa.enroll_by, Some(T0 + 13 * DAY));
     let listed = org
         .at(T0 + 10 * DAY)
-        .users(PageRequest {
-            page: 1,
-            per_page: 10,
-        })
+        .users(PageRequest::numbered(1, 10))
         .unwrap();
     assert!(listed.data.iter().all(|u| u.mfa.required));
 }
@@ -180,10 +177,7 @@ fn policy_values_are_checked_and_each_change_is_audited() {
         .unwrap();
     let events = org
         .at(T0)
-        .audit_events(PageRequest {
-            page: 1,
-            per_page: 100,
-        })
+        .audit_events(PageRequest::numbered(1, 100))
         .unwrap()
         .data;
     let policy: Vec<_> = events

@@ -208,7 +208,7 @@ fn keyed(key: &str, client: &str, route: &str) -> IdempotentRequest {
 }
 
 fn kept(org: &Org) -> usize {
-    org.at(T0).export().unwrap().tables["idempotency"]
+    super::export(org).tables["idempotency"]
         .as_array()
         .unwrap()
         .len()
@@ -274,10 +274,7 @@ fn a_kept_enrollment_goes_when_its_secret_stops_being_pending() {
     // Each replay was audited, with the route and the user, never the body.
     let events = org
         .at(now)
-        .audit_events(PageRequest {
-            page: 1,
-            per_page: 100,
-        })
+        .audit_events(PageRequest::numbered(1, 100))
         .unwrap();
     let replays: Vec<_> = events
         .data

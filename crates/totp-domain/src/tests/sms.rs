@@ -126,7 +126,7 @@ fn an_enrollment_code_answers_no_challenge_and_a_challenge_code_no_enrollment() 
         validate(&org, T0 + 3, &user, &enrollment_code).0,
         enrollment_code == challenge_code
     );
-    let stored = org.at(T0).export().unwrap().tables["challenges"].to_string();
+    let stored = super::export(&org).tables["challenges"].to_string();
     assert!(
         !stored.contains(&challenge_code),
         "only a keyed hash is stored: {stored}"

@@ -103,4 +103,8 @@ impl ControlDb for Sqlite {
     async fn run(&self, write: &Statement) -> Result<u64> {
         Self::execute(&self.connection.borrow(), write)
     }
+
+    async fn batch(&self, writes: Vec<Statement>) -> Result<()> {
+        Sql::commit(self, writes)
+    }
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../worker/migrations/0004_organization_data_in_objects.sql"),
     include_str!("../../../../worker/migrations/0005_idempotency_keys.sql"),
     include_str!("../../../../worker/migrations/0006_idempotency_per_api_key.sql"),
+    include_str!("../../../../worker/migrations/0007_organization_lifecycle.sql"),
 ];
 
 /// D1 migrated, with one account (`communitiz-app`) and its sandbox tenant.
@@ -87,7 +88,13 @@ fn the_moved_tables_are_gone_from_d1() {
         let names: Vec<&str> = tables.iter().map(|row| row.name.as_str()).collect();
         assert_eq!(
             names,
-            ["accounts", "api_keys", "idempotency_keys", "organizations"]
+            [
+                "accounts",
+                "api_keys",
+                "control_audit_events",
+                "idempotency_keys",
+                "organizations"
+            ]
         );
     })
 }

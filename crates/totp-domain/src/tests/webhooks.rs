@@ -29,7 +29,7 @@ fn endpoint(org: &Org, types: Option<&[&str]>) -> (String, Vec<u8>) {
 
 /// The outbox's messages as (endpoint, type, payload).
 fn outbox(org: &Org) -> Vec<(String, String, Json)> {
-    let rows = org.at(T0).export().unwrap().tables["webhook_messages"].clone();
+    let rows = super::export(org).tables["webhook_messages"].clone();
     rows.as_array()
         .unwrap()
         .iter()
@@ -382,10 +382,7 @@ fn the_alarm_keeps_the_audit_trail_to_its_retention_in_batches() {
     }
     let total = |now| {
         org.at(now)
-            .audit_events(PageRequest {
-                page: 1,
-                per_page: 1,
-            })
+            .audit_events(PageRequest::numbered(1, 1))
             .unwrap()
             .total_count
     };

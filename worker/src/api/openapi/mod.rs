@@ -14,11 +14,12 @@ mod scalars;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
+use totp_domain::cursor;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::Schema;
 use utoipa::{PartialSchema, ToSchema};
 
-use super::{Idempotency, Operation};
+use super::{Idempotency, Operation, OperatorOp};
 
 /// What the document says of an operation beyond what the table decides.
 pub struct Doc {
@@ -56,7 +57,7 @@ pub type Named = fn(&mut Registry) -> Value;
 pub struct Registry(BTreeMap<String, Value>);
 
 impl Registry {
-    fn add(&mut self, name: &str, schema: RefOr<Schema>) -> Value {
+    pub fn add(&mut self, name: &str, schema: RefOr<Schema>) -> Value {
         self.add_json(name, serde_json::to_value(schema).unwrap_or(Value::Null))
     }
 
@@ -290,9 +291,19 @@ fn operation(operation: Operation, doc: &Doc, registry: &mut Registry) -> Value 
             forms::request_body(schema, request.required, registry),
         );
     }
+    // An export streams out, and a restore in, as NDJSON: a JSON value per line.
+    let ndjson = |registry: &mut Registry| json!({ "application/x-ndjson": { "schema": super::operator::doc::export_line(registry) } });
+    if operation == Operation::Operator(OperatorOp::Restore) {
+        body.insert(
+            "requestBody".into(),
+            json!({ "required": true, "content": ndjson(registry) }),
+        );
+    }
     let mut responses = Map::new();
     let mut answer = json!({ "description": doc.answer.description });
-    if let Some(schema) = doc.answer.schema {
+    if operation == Operation::Operator(OperatorOp::Export) {
+        answer["content"] = ndjson(registry);
+    } else if let Some(schema) = doc.answer.schema {
         answer["content"] = json!({ "application/json": { "schema": schema(registry) } });
     }
     answer["headers"] = json!({ "X-Request-Id": request_id_header() });
@@ -329,10 +340,11 @@ pub fn request_id_header() -> Value {
     json!({ "$ref": "#/components/headers/RequestId" })
 }
 
-fn paging() -> [Value; 2] {
+fn paging() -> [Value; 3] {
     [
         json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "default": 1, "maximum": u32::MAX } }),
         json!({ "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 10 } }),
+        json!({ "name": "starting_after", "in": "query", "description": "The next_cursor of an earlier page of this list: the page after it, at the same cost wherever it starts (with no page other than 1).", "schema": { "type": "string", "minLength": 1, "maxLength": cursor::MAX_LENGTH } }),
     ]
 }
 

@@ -49,6 +49,16 @@ pub struct CreateOrganizationRequest {
     email_domains: Option<Vec<DomainName>>,
 }
 
+/// Absent fields keep their value; the domain stays.
+#[derive(ToSchema)]
+pub struct UpdateOrganizationRequest {
+    name: Option<OrganizationName>,
+    /// The domains of the organization's professional emails, at most 50 (an empty list
+    /// clears them).
+    #[schema(max_items = 50)]
+    email_domains: Option<Vec<DomainName>>,
+}
+
 /// Each profile field is also read at the top level (email, given_name, family_name,
 /// phone_number) when the profile does not hold it; there too, a value that is not a string, a
 /// number or null is refused (422). Unknown fields are ignored.

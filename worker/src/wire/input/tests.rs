@@ -104,6 +104,11 @@ fn pages_default_and_stay_within_bounds() {
         assert!(form(bad).page().is_err(), "{bad}");
     }
     assert_eq!(form("page=4294967295").page().unwrap().page, u32::MAX);
+    let after = form("starting_after=abc&per_page=5").page().unwrap();
+    assert_eq!(after.starting_after.as_deref(), Some("abc"));
+    assert!(form("starting_after=").page().is_err());
+    assert!(form("page=2&starting_after=abc").page().is_err());
+    assert!(form("page=1&starting_after=abc").page().is_ok());
 }
 
 #[test]

@@ -97,15 +97,6 @@ pub fn factor(sql: &impl Sql, user_id: &str) -> Result<Option<Factor>> {
     Ok(factors(sql, user_id)?.into_iter().next())
 }
 
-/// How many of the user's factors are validated.
-pub fn active_factor_count(sql: &impl Sql, user_id: &str) -> Result<u32> {
-    let query = stmt!(
-        "SELECT count(*) AS count FROM factors WHERE user_id = ?1 AND status = 'active'",
-        user_id
-    );
-    Ok(sql.row::<Count>(&query)?.map_or(0, |row| row.count as u32))
-}
-
 /// Writes a factor, creating it or updating it in place.
 pub fn save_factor(f: &Factor) -> Statement {
     let e = &f.enrollment;

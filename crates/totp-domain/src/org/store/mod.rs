@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::model::{AuditEvent, Connection, Enforcement, Method, Organization, PageRequest};
 use crate::sql::{Count, Sql, Statement};
-use crate::stmt;
+use crate::{cursor, stmt};
 
 #[derive(Deserialize)]
 struct ConnectionRow {
@@ -136,6 +136,73 @@ pub fn directory_entry(sql: &impl Sql) -> Result<Option<Organization>> {
         .transpose()
 }
 
+/// Marks a deleted organization's emptied storage: calls that still find it answer 404.
+/// Refused if the storage still holds a table of the organization.
+pub fn bury(sql: &impl Sql) -> Result<()> {
+    let left = stmt!(
+        "SELECT count(*) AS count FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'"
+    );
+    if sql.row::<Count>(&left)?.is_some_and(|row| row.count > 0) {
+        return Err(Error::internal("the storage kept tables after deleteAll"));
+    }
+    sql.commit(vec![
+        stmt!("CREATE TABLE tombstone (id INTEGER PRIMARY KEY CHECK (id = 1)) STRICT"),
+        stmt!("INSERT INTO tombstone (id) VALUES (1)"),
+    ])
+}
+
+/// Whether this storage is a deleted organization's.
+pub fn buried(sql: &impl Sql) -> Result<bool> {
+    let query = stmt!(
+        "SELECT count(*) AS count FROM sqlite_master WHERE type = 'table' AND name = 'tombstone'"
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// When the restore under way began, if one is.
+pub fn restore_marker(sql: &impl Sql) -> Result<Option<u64>> {
+    #[derive(Deserialize)]
+    struct Row {
+        started_at: u64,
+    }
+    let query = stmt!("SELECT started_at FROM restoring WHERE id = 1");
+    Ok(sql.row::<Row>(&query)?.map(|row| row.started_at))
+}
+
+/// Marks a restore under way.
+pub fn mark_restore(now: u64) -> Statement {
+    stmt!(
+        "INSERT OR REPLACE INTO restoring (id, started_at) VALUES (1, ?1)",
+        now
+    )
+}
+
+/// Ends the restore under way.
+pub fn unmark_restore() -> Statement {
+    stmt!("DELETE FROM restoring")
+}
+
+/// Whether the organization holds users, audit events or webhook endpoints.
+pub fn holds_data(sql: &impl Sql) -> Result<bool> {
+    let query = stmt!(
+        "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM audit_events) \
+         OR EXISTS (SELECT 1 FROM webhook_endpoints) AS count"
+    );
+    Ok(sql.row::<Count>(&query)?.is_some_and(|row| row.count > 0))
+}
+
+/// The column names of `table`.
+pub fn columns(sql: &impl Sql, table: &str) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Column {
+        name: String,
+    }
+    let query = stmt!("SELECT name FROM pragma_table_info(?1)", table);
+    let columns: Vec<Column> = sql.rows(&query)?;
+    Ok(columns.into_iter().map(|column| column.name).collect())
+}
+
 /// Appends to the audit trail.
 pub fn append_audit(event: &AuditEvent) -> Statement {
     stmt!(
@@ -149,21 +216,38 @@ pub fn append_audit(event: &AuditEvent) -> Statement {
 
 #[derive(Deserialize)]
 struct AuditRow {
+    id: i64,
     at: u64,
     event: String,
     user_id: Option<String>,
     detail: Option<String>,
 }
 
-/// A page of the audit trail, newest first, and its total.
-pub fn audit_events(sql: &impl Sql, page: PageRequest) -> Result<(Vec<AuditEvent>, u64)> {
-    let query = stmt!(
-        "SELECT at, event, user_id, detail FROM audit_events ORDER BY id DESC LIMIT ?1 OFFSET ?2",
-        page.per_page,
-        page.offset()
-    );
-    let rows: Vec<AuditRow> = sql.rows(&query)?;
-    let total = count(sql, "SELECT count(*) AS count FROM audit_events")?;
+/// A page of the audit trail, newest first: the events, the cursor after them if more follow,
+/// and the total. After a cursor the page is one seek in the table's rowid.
+pub fn audit_events(
+    sql: &impl Sql,
+    page: &PageRequest,
+) -> Result<(Vec<AuditEvent>, Option<String>, u64)> {
+    const COLUMNS: &str = "id, at, event, user_id, detail";
+    let limit = page.per_page + 1;
+    let query = match &page.starting_after {
+        Some(cursor) => stmt!(
+            format!("SELECT {COLUMNS} FROM audit_events WHERE id < ?1 ORDER BY id DESC LIMIT ?2"),
+            cursor::parse_audit_event(cursor)?,
+            limit
+        ),
+        None => stmt!(
+            format!("SELECT {COLUMNS} FROM audit_events ORDER BY id DESC LIMIT ?1 OFFSET ?2"),
+            limit,
+            page.offset()
+        ),
+    };
+    let mut rows: Vec<AuditRow> = sql.rows(&query)?;
+    let next = (rows.len() > page.per_page as usize).then(|| {
+        rows.truncate(page.per_page as usize);
+        rows.last().map(|row| cursor::audit_event(row.id))
+    });
     let events = rows
         .into_iter()
         .map(|row| AuditEvent {
@@ -173,7 +257,7 @@ pub fn audit_events(sql: &impl Sql, page: PageRequest) -> Result<(Vec<AuditEvent
             detail: row.detail,
         })
         .collect();
-    Ok((events, total))
+    Ok((events, next.flatten(), counter(sql, "audit_events")?))
 }
 
 /// Deletes up to `limit` audit events recorded before `before`; whether any older remain.
@@ -203,8 +287,12 @@ pub fn oldest_audit_event(sql: &impl Sql) -> Result<Option<u64>> {
         .and_then(|row| row.at))
 }
 
-pub(super) fn count(sql: &impl Sql, query: &'static str) -> Result<u64> {
-    Ok(sql
-        .row::<Count>(&Statement::new(query, vec![]))?
-        .map_or(0, |row| row.count))
+/// The value of a counter the schema's triggers keep (`users`, `audit_events`).
+pub(super) fn counter(sql: &impl Sql, name: &str) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct Counter {
+        value: u64,
+    }
+    let query = stmt!("SELECT value FROM counters WHERE name = ?1", name);
+    Ok(sql.row::<Counter>(&query)?.map_or(0, |row| row.value))
 }

@@ -6,9 +6,9 @@ use crate::error::Result;
 use crate::keys::sealed_key_id;
 use crate::model::{PageRequest, Profile};
 use crate::sql::{Count, Sql, Statement, Value, blob};
-use crate::stmt;
+use crate::{cursor, stmt};
 
-use super::count;
+use super::counter;
 /// A user as stored: every personal field sealed in `profile` (see [`ProfileRecord`]), the email
 /// present only as its keyed hash `email_key`. `profile` is null only in rows written before
 /// schema version 4, until the object seals them (`legacy_profiles`).
@@ -20,6 +20,8 @@ pub struct StoredUser {
     pub profile: Option<String>,
     /// Unix seconds.
     pub created_at: u64,
+    /// How many of the user's factors are validated.
+    pub active_factors: u32,
 }
 
 /// The form a profile is sealed in.
@@ -53,7 +55,10 @@ impl From<ProfileRecord> for Profile {
     }
 }
 
-const USER_COLUMNS: &str = "id, profile, created_at";
+/// A user's columns, with the count of their validated factors (one seek in `factors_by_user`,
+/// so a page of users is one query).
+const USER_COLUMNS: &str = "id, profile, created_at, (SELECT count(*) FROM factors \
+     WHERE factors.user_id = users.id AND factors.status = 'active') AS active_factors";
 
 /// The user with this id, or else this email (by its keyed hash under any lookup key).
 pub fn user(sql: &impl Sql, id: &str, email_keys: &[[u8; 32]]) -> Result<Option<StoredUser>> {
@@ -94,16 +99,35 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// A page of users, oldest first, and their total.
-pub fn users(sql: &impl Sql, page: PageRequest) -> Result<(Vec<StoredUser>, u64)> {
-    let query = stmt!(
-        format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"),
-        page.per_page,
-        page.offset()
-    );
-    let rows = sql.rows(&query)?;
-    let total = count(sql, "SELECT count(*) AS count FROM users")?;
-    Ok((rows, total))
+/// A page of users, oldest first: the rows, the cursor after them if more follow, and the
+/// total. After a cursor the page is one seek in `users_by_creation`.
+pub fn users(sql: &impl Sql, page: &PageRequest) -> Result<(Vec<StoredUser>, Option<String>, u64)> {
+    let limit = page.per_page + 1;
+    let query = match &page.starting_after {
+        Some(cursor) => {
+            let (created_at, id) = cursor::parse_user(cursor)?;
+            stmt!(
+                format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE (created_at, id) > (?1, ?2) \
+                     ORDER BY created_at, id LIMIT ?3"
+                ),
+                created_at,
+                id,
+                limit
+            )
+        }
+        None => stmt!(
+            format!("SELECT {USER_COLUMNS} FROM users ORDER BY created_at, id LIMIT ?1 OFFSET ?2"),
+            limit,
+            page.offset()
+        ),
+    };
+    let mut rows: Vec<StoredUser> = sql.rows(&query)?;
+    let next = (rows.len() > page.per_page as usize).then(|| {
+        rows.truncate(page.per_page as usize);
+        rows.last().map(|row| cursor::user(row.created_at, &row.id))
+    });
+    Ok((rows, next.flatten(), counter(sql, "users")?))
 }
 
 /// An email's lookup hash and the id of the key that made it.
