@@ -12,12 +12,13 @@ WASM := --target wasm32-unknown-unknown
 CHROMEDRIVER := /usr/bin/chromedriver
 WEB_PKG := crates/otp-web/pkg
 
-.PHONY: openapi help setup dev deploy keys bench soak sabotage test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
+.PHONY: profile openapi help setup dev deploy keys bench soak sabotage test lint test-native test-wasm test-worker test-fuzz test-web test-browser test-bundle worker worker-test web
 
 help:
 	@echo "make dev   run the service on http://127.0.0.1:8787 (local D1 and KV, no account)"
 	@echo "make test  run every test"
 	@echo "make bench run the benchmarks and rewrite BENCHMARKS.md"
+	@echo "make profile  where the time of a validation goes (a CPU profile of the Worker)"
 
 setup:
 	@scripts/setup.sh
@@ -36,6 +37,12 @@ bench: setup worker worker-test web
 	node benches/node-verify.mjs
 	node benches/api-load.mjs
 	node benches/report.mjs
+
+## Where a validation's time goes: a V8 CPU profile of the Worker and its objects under load,
+## on the deploy build with its function names (not part of `make bench`).
+profile: setup
+	scripts/build-worker.sh profile
+	node benches/profile.mjs
 
 ## Every promise of the README broken once in a scratch copy, each caught by a suite that must
 ## fail (not part of `make test`; see tests/sabotage/).

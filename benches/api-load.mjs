@@ -10,7 +10,8 @@
 // time steps than a run lasts, since the window is one step either side, so that scenario says
 // with `x-test-now` that each round of users is one step later.
 // Writes test-output/bench/api.json.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createHmac, randomBytes } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -92,6 +93,27 @@ async function setup() {
   api.now = null;
   api.log.length = 0;
   return { api, lines, single, spread, correct, hooked, receiver, large, lastPage: { cursor, pages, created } };
+}
+
+/**
+ * The naive JavaScript peer (benches/peer/, issue 26) on the same harness, with the factors of
+ * `users` seeded: its URL and a bearer token it accepts.
+ */
+async function startPeer(users) {
+  const dir = await mkdtemp(join(tmpdir(), "totp-peer-"));
+  await copyFile(new URL("./peer/index.js", import.meta.url), join(dir, "index.js"));
+  await copyFile(new URL("../node_modules/otpauth/dist/otpauth.esm.js", import.meta.url), join(dir, "otpauth.esm.js"));
+  const key = randomBytes(32).toString("base64url");
+  const worker = await startWorker({ scriptDir: dir, persistTo: join(dir, "state"), migrate: false, listen: true, bindings: { PEER_TOKEN_KEY: key } });
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  const token = `${signed}.${createHmac("sha256", key).update(signed).digest("base64url")}`;
+  await parallel(users.length, 16, async (i) => {
+    const { org, user, secret } = users[i];
+    const seeded = await fetch(`${worker.url}/seed/${org}/${user}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ secret }) });
+    if (seeded.status !== 200) throw new Error(`peer setup: ${seeded.status} ${await seeded.text()}`);
+  });
+  return { url: worker.url, token, stop: async () => { await worker.dispose(); await rm(dir, { recursive: true, force: true }); } };
 }
 
 /**
@@ -248,6 +270,8 @@ function correctCodes(users) {
 }
 
 const { api, lines, single, spread, correct, hooked, receiver, large, lastPage } = await setup();
+const peer = await startPeer(single);
+const peerAuth = { authorization: `Bearer ${peer.token}`, "content-type": "application/json" };
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
 const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
 const operator = { authorization: `Bearer ${api.secrets.OPERATOR_TOKEN}` };
@@ -260,6 +284,8 @@ const scenarios = {
   "deep health (1 D1 read, 1 hop)": [{ method: "GET", path: "/admin/health", headers: operator }, 200],
   "liveness (no D1)": [{ method: "GET", path: "/health" }, 200],
   "validate wrong code": [{ ...validation, setupRequest: wrongCodes(single) }, 200],
+  "peer: no-op (404 route)": [{ method: "GET", path: "/no-such-route", headers: peerAuth }, 404, peer.url],
+  "peer: validate wrong code": [{ method: "POST", headers: peerAuth, body: JSON.stringify({ code: "000000" }), setupRequest: wrongCodes(single) }, 200, peer.url],
   "validate correct code": [{
     ...validation,
     setupRequest: correctGenerator,
@@ -300,8 +326,8 @@ const scenarios = {
 const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DURATION, users: USERS, organizations: ORGANIZATIONS, large: { users: LARGE, pages: lastPage.pages, created: lastPage.created } };
 const started = Date.now();
 for (const connections of [8, 32]) {
-  for (const [name, [request, status]] of Object.entries(scenarios)) {
-    const result = summary(await run(api.worker.url, connections, request), status);
+  for (const [name, [request, status, url = api.worker.url]] of Object.entries(scenarios)) {
+    const result = summary(await run(url, connections, request), status);
     results.load[`${name} @${connections}`] = result;
     console.log(`${name.padEnd(30)} ${String(connections).padStart(2)} conns: ${String(result.requests_per_second).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (errors ${result.errors}, timeouts ${result.timeouts}, statuses ${JSON.stringify(result.statuses)})`);
   }
@@ -309,6 +335,7 @@ for (const connections of [8, 32]) {
 const elapsed = (Date.now() - started) / 1000;
 await new Promise((resolve) => setTimeout(resolve, 500));
 await api.dispose();
+await peer.stop();
 results.webhooks_received = receiver.received.length;
 results.webhooks_verified = receiver.received.filter((request) => request.verified).length;
 await receiver.close();

@@ -73,6 +73,11 @@ for (const name of ["validate wrong code", "validate correct code", "validate wr
   lines.push(`- ${name}, 8 connections: ${target(`${name}: at least 25% of the no-op route`, percent(noop), noop >= 0.25)}; ${target(`${name}: at least 70% of the one-hop route`, percent(hop), hop >= 0.7)}; ${target(`${name}: p99 at most 50 ms`, `p99 ${load(name, 8).p99_ms} ms`, load(name, 8).p99_ms <= 50)}`);
 }
 for (const conns of [8, 32]) {
+  const ours = load("validate wrong code", conns), theirs = load("peer: validate wrong code", conns);
+  const share = (r, noop) => `${Math.floor((100 * r.requests_per_second) / load(noop, conns).requests_per_second)}%`;
+  lines.push(`- ahead of the naive JavaScript peer (benches/peer/), wrong codes, ${conns} connections: ${target(`ahead of the peer: throughput (${conns} connections)`, `${fmt(ours.requests_per_second)} against ${fmt(theirs.requests_per_second)} req/s`, ours.requests_per_second > theirs.requests_per_second)}; ${target(`ahead of the peer: p99 (${conns} connections)`, `${ours.p99_ms} against ${theirs.p99_ms} ms`, ours.p99_ms < theirs.p99_ms)} (shares of each one's own no-op route: ours ${share(ours, "no-op (404 route)")}, the peer's ${share(theirs, "peer: no-op (404 route)")})`);
+}
+for (const conns of [8, 32]) {
   const hooked = load("validate wrong code, webhook on every event", conns).requests_per_second / load("validate wrong code", conns).requests_per_second;
   lines.push(`- validation with a webhook endpoint on every event, ${conns} connections: ${target(`webhooks: validation with an endpoint on every event at least 90% of none (${conns} connections)`, `${Math.floor(100 * hooked)}%`, hooked >= 0.9)} (${fmt(api.webhooks_received)} webhooks received during the runs, ${fmt(api.webhooks_verified)} verified by standardwebhooks)`);
 }

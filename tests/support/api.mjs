@@ -20,8 +20,8 @@ export function outcomes(results) {
 }
 
 /** The API on a fresh Worker; pass `secrets` and `persistTo` to restart on the same state. */
-export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false, ratelimits } = {}) {
-  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build: testClock ? "build-test" : "build", ratelimits });
+export async function startApi({ secrets = testSecrets(), persistTo, migrate = true, serve = false, listen = serve, onLog, testClock = false, build = testClock ? "build-test" : "build", ratelimits, inspectorPort } = {}) {
+  const worker = await startWorker({ bindings: secrets, persistTo, migrate, serve, listen, onLog, build, ratelimits, inspectorPort });
   // Every exchange with this Worker is logged for the conformance check, whichever way a test
   // sends it: through `call`, the Worker's own fetch, or the global fetch on its address.
   const log = [];

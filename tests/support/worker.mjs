@@ -92,7 +92,7 @@ async function loopbackOnly(request) {
  * port with the console's static assets in front where the wrangler environment `env` of
  * `config` serves them (see `consoleAssets`), as `wrangler dev` and Cloudflare serve it.
  */
-export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}`, ratelimits } = {}) {
+export async function startWorker({ bindings = {}, persistTo, migrate = true, serve = false, listen = serve, env, config, onLog, build = "build", scriptDir = `${root}/worker/${build}`, ratelimits, inspectorPort } = {}) {
   const assets = serve ? await consoleAssets({ env, config }) : undefined;
   ratelimits ??= await roomyRateLimits();
   const { queueProducers, queueConsumers, vars } = await configuredQueues({ env, config });
@@ -126,6 +126,8 @@ export async function startWorker({ bindings = {}, persistTo, migrate = true, se
     ...(persistTo ? { defaultPersistRoot: persistTo } : {}),
     ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
     ...(assets ? { assets } : {}),
+    // For benches/profile.mjs: V8's inspector, to take a CPU profile of the isolate.
+    ...(inspectorPort ? { inspectorPort } : {}),
   });
   let db;
   try {
