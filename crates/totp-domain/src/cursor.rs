@@ -6,6 +6,21 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, Result};
 
+/// Ends a page read with one row more than `per_page`: drops that row and answers the cursor
+/// after the page's last row, if the extra row showed that more follow.
+pub fn end_page<T>(
+    rows: &mut Vec<T>,
+    per_page: u32,
+    cursor: impl Fn(&T) -> String,
+) -> Option<String> {
+    let per_page = per_page as usize;
+    if rows.len() <= per_page {
+        return None;
+    }
+    rows.truncate(per_page);
+    rows.last().map(cursor)
+}
+
 /// The cursor after the user created at `created_at` with id `id`.
 pub fn user(created_at: u64, id: &str) -> String {
     encode(&format!("user.{created_at}.{id}"))
@@ -85,6 +100,18 @@ mod tests {
             (1_700_000_000, "a.b-c".into())
         );
         assert_eq!(parse_audit_event(&audit_event(42)).unwrap(), 42);
+    }
+
+    #[test]
+    fn a_page_ends_with_a_cursor_only_when_more_follow() {
+        let mut rows = vec![1, 2, 3];
+        assert_eq!(
+            end_page(&mut rows, 2, |n| n.to_string()).as_deref(),
+            Some("2")
+        );
+        assert_eq!(rows, [1, 2]);
+        assert_eq!(end_page(&mut rows, 2, |n| n.to_string()), None);
+        assert_eq!(rows, [1, 2]);
     }
 
     #[test]

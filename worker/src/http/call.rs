@@ -2,6 +2,7 @@
 //! plane at this instant), and the count of object calls it made, for its log line.
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use totp_domain::control::Control;
 use totp_domain::keys::Keys;
@@ -12,7 +13,7 @@ use super::Result;
 use crate::clock;
 use crate::control::D1;
 use crate::org_object::{self, Keyed, OrgCommand, Whole};
-use crate::secrets::keys;
+use crate::secrets::isolate_keys;
 use crate::wire::problem::HttpError;
 use crate::wire::respond;
 
@@ -20,7 +21,7 @@ use crate::wire::respond;
 pub struct Call<'a> {
     pub env: &'a Env,
     pub d1: &'a D1,
-    pub keys: Keys,
+    pub keys: Rc<Keys>,
     pub now: u64,
     /// The time a test build was told (forwarded to objects); `None` in the deploy build.
     test_now: Option<u64>,
@@ -33,7 +34,7 @@ impl<'a> Call<'a> {
         Ok(Self {
             env,
             d1,
-            keys: keys(env)?,
+            keys: isolate_keys(env)?,
             now: clock::now(request),
             test_now: clock::test_now(request),
             request_id,

@@ -1,6 +1,6 @@
 //! Reading a request's input: the query string of a GET, or a body of a media type the guide's
-//! curls send, within the operation's limit. Bodies are read chunk by chunk, so one without
-//! Content-Length is refused as soon as it passes the limit.
+//! curls send, within the operation's limit. A body without Content-Length is read chunk by
+//! chunk, so it is refused as soon as it passes the limit.
 
 use futures_util::StreamExt;
 use worker::js_sys;
@@ -23,11 +23,13 @@ pub async fn read(request: &mut Request, max: usize) -> Result<Input> {
             form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())),
         ));
     }
-    let declared = request.headers().get("content-length").ok().flatten();
-    if declared
-        .and_then(|length| length.parse::<usize>().ok())
-        .is_some_and(|length| length > max)
-    {
+    let declared = request
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|length| length.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max) {
         return Err(HttpError::PayloadTooLarge(max));
     }
     let content_type = request
@@ -36,11 +38,14 @@ pub async fn read(request: &mut Request, max: usize) -> Result<Input> {
         .ok()
         .flatten()
         .unwrap_or_default();
-    // Read chunk by chunk, so a body without Content-Length (chunked) is refused as soon as
-    // it passes the limit instead of being buffered whole first.
+    // A body of a declared length (within the limit, and the runtime reads no more than it
+    // declares) is read whole, in one call; one without Content-Length (chunked) chunk by
+    // chunk, refused as soon as it passes the limit instead of being buffered whole first.
     let unreadable = || HttpError::UnreadableBody;
     let mut body = Vec::new();
-    if request.inner().body().is_some() {
+    if declared.is_some() {
+        body = request.bytes().await.map_err(|_| unreadable())?;
+    } else if request.inner().body().is_some() {
         let mut chunks = request.stream().map_err(|_| unreadable())?;
         while let Some(chunk) = chunks.next().await {
             body.extend_from_slice(&chunk.map_err(|_| unreadable())?);

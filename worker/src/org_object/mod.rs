@@ -438,18 +438,9 @@ pub async fn call(
         idempotency,
     };
     let body = serde_json::to_string(&call).map_err(Error::internal)?;
-    let headers = Headers::new();
-    #[cfg(feature = "test-clock")]
-    if let Some(now) = test_now {
-        headers
-            .set(clock::TEST_NOW, &now.to_string())
-            .map_err(Error::internal)?;
-    }
-    #[cfg(not(feature = "test-clock"))]
-    let _ = test_now;
     send(
         env,
-        headers,
+        with_test_clock(test_now)?,
         &organization.id,
         "https://org/call",
         Method::Post,
@@ -468,17 +459,9 @@ pub async fn whole(
     request_id: &str,
     test_now: Option<u64>,
 ) -> Result<Response> {
-    let headers = Headers::new();
+    let headers = with_test_clock(test_now)?;
     let entry = serde_json::to_string(organization).map_err(Error::internal)?;
     headers.set(ORGANIZATION, &entry).map_err(Error::internal)?;
-    #[cfg(feature = "test-clock")]
-    if let Some(now) = test_now {
-        headers
-            .set(clock::TEST_NOW, &now.to_string())
-            .map_err(Error::internal)?;
-    }
-    #[cfg(not(feature = "test-clock"))]
-    let _ = test_now;
     headers
         .set(REQUEST_ID, request_id)
         .map_err(Error::internal)?;
@@ -492,6 +475,20 @@ pub async fn whole(
         .fetch_with_request(request)
         .await
         .map_err(Error::internal)
+}
+
+/// Headers for a call into an object: in a test build, with the time the test said it is.
+fn with_test_clock(test_now: Option<u64>) -> Result<Headers> {
+    let headers = Headers::new();
+    #[cfg(feature = "test-clock")]
+    if let Some(now) = test_now {
+        headers
+            .set(clock::TEST_NOW, &now.to_string())
+            .map_err(Error::internal)?;
+    }
+    #[cfg(not(feature = "test-clock"))]
+    let _ = test_now;
+    Ok(headers)
 }
 
 fn stub(env: &Env, name: &str) -> Result<worker::Stub> {

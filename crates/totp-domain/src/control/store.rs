@@ -259,10 +259,8 @@ pub async fn organizations(
         offset
     );
     let mut rows = organizations_from(db.rows(&query).await?)?;
-    let next = (rows.len() > page.per_page as usize).then(|| {
-        rows.truncate(page.per_page as usize);
-        rows.last()
-            .map(|org| cursor::organization(org.created_at, &org.id))
+    let next = cursor::end_page(&mut rows, page.per_page, |org| {
+        cursor::organization(org.created_at, &org.id)
     });
     let count = stmt!(
         "SELECT count(*) AS count FROM organizations WHERE account_id = ?1 AND environment = ?2",
@@ -270,7 +268,7 @@ pub async fn organizations(
         tenant.environment.as_str()
     );
     let total = db.row::<Count>(&count).await?.map_or(0, |row| row.count);
-    Ok((rows, next.flatten(), total))
+    Ok((rows, next, total))
 }
 
 /// Up to `limit` organizations of every account, in creation order, after the one with id

@@ -225,3 +225,35 @@ fn a_page_of_the_audit_trail_after_a_cursor_is_a_rowid_seek() {
     );
     assert_seeks(&plans, "audit_events");
 }
+
+#[test]
+fn a_validation_by_id_reads_no_user_row_and_hashes_no_email() {
+    let org = Org::new();
+    let (user, totp, _) = org.active();
+    let email = "emilie@communitiz-app.co";
+    let recording = Recording {
+        db: org.db,
+        queries: RefCell::new(Vec::new()),
+    };
+    let api = OrgService::new(&recording, &org.keys, &org.organization, T0 + 100);
+    let wrong = super::wrong(totp.generate(T0 + 100).as_str());
+    for (who, reads_users) in [(user.as_str(), false), (email, true)] {
+        recording.queries.borrow_mut().clear();
+        let result = api.validate_challenge(who, &wrong).unwrap();
+        assert!(!result.success);
+        let reads = recording.queries.take();
+        let users = reads
+            .iter()
+            .filter(|q| q.sql.contains("FROM users"))
+            .count();
+        assert_eq!(users > 0, reads_users, "{who}: {reads:?}");
+        assert!(
+            reads.len() <= 4 + usize::from(reads_users),
+            "{who}: {reads:?}"
+        );
+    }
+    assert_eq!(
+        api.validate_challenge("nobody", &wrong).unwrap_err(),
+        crate::error::Error::NotFound(crate::error::Record::User)
+    );
+}

@@ -244,10 +244,7 @@ pub fn audit_events(
         ),
     };
     let mut rows: Vec<AuditRow> = sql.rows(&query)?;
-    let next = (rows.len() > page.per_page as usize).then(|| {
-        rows.truncate(page.per_page as usize);
-        rows.last().map(|row| cursor::audit_event(row.id))
-    });
+    let next = cursor::end_page(&mut rows, page.per_page, |row| cursor::audit_event(row.id));
     let events = rows
         .into_iter()
         .map(|row| AuditEvent {
@@ -257,7 +254,7 @@ pub fn audit_events(
             detail: row.detail,
         })
         .collect();
-    Ok((events, next.flatten(), counter(sql, "audit_events")?))
+    Ok((events, next, counter(sql, "audit_events")?))
 }
 
 /// Deletes up to `limit` audit events recorded before `before`; whether any older remain.

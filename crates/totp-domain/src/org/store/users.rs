@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::keys::sealed_key_id;
 use crate::model::{PageRequest, Profile};
-use crate::sql::{Count, Sql, Statement, Value, blob};
+use crate::sql::{Count, Sql, Statement, blob};
 use crate::{cursor, stmt};
 
 use super::counter;
@@ -60,15 +60,46 @@ impl From<ProfileRecord> for Profile {
 const USER_COLUMNS: &str = "id, profile, created_at, (SELECT count(*) FROM factors \
      WHERE factors.user_id = users.id AND factors.status = 'active') AS active_factors";
 
-/// The user with this id, or else this email (by its keyed hash under any lookup key).
-pub fn user(sql: &impl Sql, id: &str, email_keys: &[[u8; 32]]) -> Result<Option<StoredUser>> {
-    let mut values: Vec<Value> = vec![id.into()];
-    values.extend(email_keys.iter().map(|key| blob(key)));
+/// Which columns a lookup reads: the whole row, or only what the code paths need.
+pub trait UserColumns: serde::de::DeserializeOwned {
+    /// The columns, as a `SELECT` list over `users`.
+    const COLUMNS: &'static str;
+}
+
+impl UserColumns for StoredUser {
+    const COLUMNS: &'static str = USER_COLUMNS;
+}
+
+/// A user's id and creation time, without the profile: what validations and enrollments need.
+#[derive(Deserialize)]
+pub struct UserKey {
+    /// The user's id.
+    pub id: String,
+    /// Unix seconds.
+    pub created_at: u64,
+}
+
+impl UserColumns for UserKey {
+    const COLUMNS: &'static str = "id, created_at";
+}
+
+/// The user with this id.
+pub fn user_by_id<U: UserColumns>(sql: &impl Sql, id: &str) -> Result<Option<U>> {
+    let query = stmt!(
+        format!("SELECT {} FROM users WHERE id = ?1", U::COLUMNS),
+        id
+    );
+    sql.row(&query)
+}
+
+/// The user with this email, by its keyed hash under any lookup key.
+pub fn user_by_email<U: UserColumns>(sql: &impl Sql, email_keys: &[[u8; 32]]) -> Result<Option<U>> {
+    let values = email_keys.iter().map(|key| blob(key)).collect();
     let query = Statement::new(
         format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE id = ?1 OR email_key IN ({}) \
-             ORDER BY id = ?1 DESC LIMIT 1",
-            placeholders(2, email_keys.len())
+            "SELECT {} FROM users WHERE email_key IN ({}) LIMIT 1",
+            U::COLUMNS,
+            placeholders(1, email_keys.len())
         ),
         values,
     );
@@ -123,11 +154,10 @@ pub fn users(sql: &impl Sql, page: &PageRequest) -> Result<(Vec<StoredUser>, Opt
         ),
     };
     let mut rows: Vec<StoredUser> = sql.rows(&query)?;
-    let next = (rows.len() > page.per_page as usize).then(|| {
-        rows.truncate(page.per_page as usize);
-        rows.last().map(|row| cursor::user(row.created_at, &row.id))
+    let next = cursor::end_page(&mut rows, page.per_page, |row| {
+        cursor::user(row.created_at, &row.id)
     });
-    Ok((rows, next.flatten(), counter(sql, "users")?))
+    Ok((rows, next, counter(sql, "users")?))
 }
 
 /// An email's lookup hash and the id of the key that made it.
