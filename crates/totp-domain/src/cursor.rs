@@ -103,6 +103,13 @@ mod tests {
     }
 
     #[test]
+    fn a_cursor_of_the_longest_length_is_read() {
+        let longest = user(1, &"u".repeat(185));
+        assert_eq!(longest.len(), MAX_LENGTH);
+        assert_eq!(parse_user(&longest).unwrap().1.len(), 185);
+    }
+
+    #[test]
     fn a_page_ends_with_a_cursor_only_when_more_follow() {
         let mut rows = vec![1, 2, 3];
         assert_eq!(

@@ -203,12 +203,21 @@ pub struct Exported {
     pub tables: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The chunks of an export of `db`, at most 10,000 (an export that never ends fails a test
+/// instead of hanging it).
+pub fn chunks<'a>(
+    mut exporter: crate::org::export::Exporter,
+    db: &'a Sqlite,
+) -> impl Iterator<Item = String> + 'a {
+    std::iter::from_fn(move || exporter.next_chunk(db).unwrap()).take(10_000)
+}
+
 /// The export of `org`, as the operator's stream writes it.
 pub fn export(org: &Org) -> Exported {
     use crate::org::export::{Exporter, RowLine, TABLES};
-    let mut exporter = Exporter::new(org.organization.clone(), T0);
+    let exporter = Exporter::new(org.organization.clone(), T0);
     let mut lines = Vec::new();
-    while let Some(chunk) = exporter.next_chunk(&org.db).unwrap() {
+    for chunk in chunks(exporter, &org.db) {
         lines.extend(chunk.lines().map(str::to_owned));
     }
     let header = serde_json::from_str(&lines[0]).unwrap();

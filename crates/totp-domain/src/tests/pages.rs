@@ -46,7 +46,8 @@ fn users(org: &Org, count: usize, at: u64) -> Vec<String> {
 fn walk_users(org: &Org, per_page: u32) -> Vec<String> {
     let mut seen = Vec::new();
     let mut page = PageRequest::numbered(1, per_page);
-    loop {
+    // A walk that does not end within a page per user never will.
+    for _ in 0..=100 {
         let listed = org.at(T0).users(page).unwrap();
         assert!(listed.data.len() <= per_page as usize);
         seen.extend(listed.data.into_iter().map(|user| user.id));
@@ -55,6 +56,7 @@ fn walk_users(org: &Org, per_page: u32) -> Vec<String> {
             None => return seen,
         }
     }
+    panic!("the walk did not end: {} users seen", seen.len());
 }
 
 #[test]
@@ -120,7 +122,7 @@ fn a_walk_by_cursor_lists_every_audit_event_once_newest_first() {
     assert_eq!(all.total_count, 9);
     let mut seen = Vec::new();
     let mut page = PageRequest::numbered(1, 4);
-    loop {
+    for _ in 0..=9 {
         let listed = org.at(T0).audit_events(page).unwrap();
         seen.extend(listed.data);
         match listed.next_cursor {

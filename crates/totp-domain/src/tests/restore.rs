@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use super::memory::{alone, capped, is_alone};
-use super::{Org, T0, export, recovery_codes, totp_of, wrong};
+use super::{Org, T0, chunks, export, recovery_codes, totp_of, wrong};
 use crate::error::Error;
 use crate::model::PageRequest;
 use crate::org::export::Exporter;
@@ -21,11 +21,11 @@ fn target() -> Org {
 
 /// Streams `source`'s export into `target`, chunk by chunk and line by line.
 fn restore(source: &Org, target: &Org) -> Result<RestoreReport, Error> {
-    let mut exporter = Exporter::new(source.organization.clone(), T0);
+    let exporter = Exporter::new(source.organization.clone(), T0);
     let api = target.at(T0 + 1000);
     let mut restore = api.begin_restore()?;
     let mut fed = Ok(());
-    while let Some(chunk) = exporter.next_chunk(&source.db).unwrap() {
+    for chunk in chunks(exporter, &source.db) {
         fed = chunk
             .lines()
             .try_for_each(|line| api.restore_line(&mut restore, line));
@@ -57,9 +57,9 @@ fn restore_lines(target: &Org, lines: &[String]) -> Result<RestoreReport, Error>
 }
 
 fn lines_of(org: &Org) -> Vec<String> {
-    let mut exporter = Exporter::new(org.organization.clone(), T0);
+    let exporter = Exporter::new(org.organization.clone(), T0);
     let mut lines = Vec::new();
-    while let Some(chunk) = exporter.next_chunk(&org.db).unwrap() {
+    for chunk in chunks(exporter, &org.db) {
         lines.extend(chunk.lines().map(str::to_owned));
     }
     lines
@@ -284,8 +284,7 @@ fn round_trip_of_a_hundred_thousand_users() {
     assert_eq!(report.restored["users"], USERS);
     assert_eq!(report.restored["audit_events"], USERS + 1);
     let exported: usize = {
-        let mut exporter = Exporter::new(source.organization.clone(), T0);
-        std::iter::from_fn(|| exporter.next_chunk(&source.db).unwrap())
+        chunks(Exporter::new(source.organization.clone(), T0), &source.db)
             .map(|chunk| chunk.len())
             .sum()
     };
@@ -310,11 +309,65 @@ fn each_chunk_of_an_export_is_a_bounded_batch_of_lines() {
         };
         source.at(T0).create_user(new).unwrap();
     }
-    let mut exporter = Exporter::new(source.organization.clone(), T0);
-    let sizes: Vec<usize> = std::iter::from_fn(|| exporter.next_chunk(&source.db).unwrap())
+    let sizes: Vec<usize> = chunks(Exporter::new(source.organization.clone(), T0), &source.db)
         .map(|chunk| chunk.lines().count())
         .collect();
     // Header, connection, users in three batches, directory-free tables, audit events, end.
     assert_eq!(sizes.iter().max(), Some(&500));
     assert_eq!(sizes.iter().sum::<usize>(), 1 + 1 + 1201 + 1201 + 1);
+}
+
+#[test]
+fn kept_answers_are_skipped_and_counted() {
+    let source = Org::new();
+    source.user("kept@acme.test");
+    source.db.execute_batch(
+        "INSERT INTO idempotency (client_id, key, route, kind, fingerprint, sealed_answer, created_at)
+         VALUES ('c', 'k1', 'POST /x', 'profile', 'f', 'a', 1), ('c', 'k2', 'POST /x', 'profile', 'f', 'a', 1);",
+    );
+    let target = target();
+    let report = restore(&source, &target).unwrap();
+    assert_eq!(report.skipped["idempotency"], 2);
+    assert_eq!(report.restored["users"], 1);
+    assert!(
+        export(&target).tables["idempotency"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_failure_after_a_committed_batch_deletes_what_was_loaded() {
+    // More rows than a batch, so some are committed before the export turns out to be cut.
+    let source = Org::new();
+    source.db.execute_batch(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700)
+         INSERT INTO users (id, email, email_key, email_key_id, profile, profile_key_id, created_at)
+         SELECT printf('user-%04d', i), '', printf('k%04d', i), 'e1', 'p', 'k1', i FROM n;",
+    );
+    let lines = lines_of(&source);
+    let target = target();
+    let before = restored_tables(&target);
+    let cut = &lines[..lines.len() - 1];
+    let error = restore_lines(&target, cut).unwrap_err();
+    assert!(
+        error.to_string().contains(&format!("line {}", cut.len())),
+        "{error}"
+    );
+    assert_eq!(restored_tables(&target), before);
+    // A restore that died after a committed batch is wiped by the next one.
+    let api = target.at(T0);
+    let mut dying = api.begin_restore().unwrap();
+    for line in &lines[..600] {
+        api.restore_line(&mut dying, line).unwrap();
+    }
+    drop(dying);
+    let loaded = export(&target).tables["users"].as_array().unwrap().len();
+    assert_eq!(
+        loaded, 499,
+        "a batch committed: the connection and 499 users"
+    );
+    restore_lines(&target, &lines).unwrap();
+    assert_eq!(restored_tables(&target), restored_tables(&source));
 }
