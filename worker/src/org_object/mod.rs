@@ -58,8 +58,11 @@ pub struct OrgObject {
     alarm_clock: Cell<Option<u64>>,
     /// Whether the organization was deleted (checked once per instance).
     gone: Cell<Option<bool>>,
-    /// A restore is under way: every other call waits for its end.
+    /// A restore is under way (or died, leaving its marker): every other call waits for its
+    /// end.
     restoring: Cell<bool>,
+    /// A restore runs in this instance now: a second one is refused, not interleaved.
+    restore_running: Cell<bool>,
     /// The directory entry last stored, so a renamed organization's is stored again.
     entry: RefCell<Option<Organization>>,
 }
@@ -84,6 +87,7 @@ impl DurableObject for OrgObject {
             alarm_clock: Cell::new(None),
             gone: Cell::new(None),
             restoring: Cell::new(false),
+            restore_running: Cell::new(false),
             entry: RefCell::new(None),
         }
     }
@@ -290,19 +294,33 @@ impl OrgObject {
                 transfer::export(self.sql.clone(), organization, now).map_err(Error::internal)
             }
             Whole::Restore => {
-                let api = self.open(&organization, now, true)?;
-                self.restoring.set(true);
-                let report = transfer::restore(&api, request).await;
-                self.restoring.set(api.restoring().unwrap_or(true));
+                // Two restores would wipe and interleave each other's batches between awaits.
+                if self.restore_running.replace(true) {
+                    return Err(Error::RestoreInProgress);
+                }
+                let report = match self.open(&organization, now, true) {
+                    Ok(api) => {
+                        self.restoring.set(true);
+                        let report = transfer::restore(&api, request).await;
+                        self.restoring.set(api.restoring().unwrap_or(true));
+                        report
+                    }
+                    Err(error) => Err(error),
+                };
+                self.restore_running.set(false);
                 respond::json(200, &report?).map_err(Error::internal)
             }
             Whole::Delete => {
                 if self.gone()? {
                     return Err(Error::NotFound(totp_domain::error::Record::Organization));
                 }
-                // Calls arriving while storage is deleted find it gone.
+                // Calls arriving while storage is deleted find it gone; if the deletion fails,
+                // the storage is looked at again, so a retried DELETE deletes it.
                 self.gone.set(Some(true));
-                transfer::delete(&self.storage, &self.sql).await?;
+                if let Err(error) = transfer::delete(&self.storage, &self.sql).await {
+                    self.gone.set(None);
+                    return Err(error);
+                }
                 self.opened.set(false);
                 respond::no_content().map_err(Error::internal)
             }
