@@ -10,8 +10,7 @@
 // time steps than a run lasts, since the window is one step either side, so that scenario says
 // with `x-test-now` that each round of users is one step later.
 // Writes test-output/bench/api.json.
-import { createHmac, randomBytes } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -20,6 +19,7 @@ import { startApi } from "../tests/support/api.mjs";
 import { startReceiver } from "../tests/support/receiver.mjs";
 import { testSecrets } from "../tests/support/secrets.mjs";
 import { startWorker } from "../tests/support/worker.mjs";
+import { startPeer } from "./peer/start.mjs";
 import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
 
 const USERS = 1500;
@@ -93,27 +93,6 @@ async function setup() {
   api.now = null;
   api.log.length = 0;
   return { api, lines, single, spread, correct, hooked, receiver, large, lastPage: { cursor, pages, created } };
-}
-
-/**
- * The naive JavaScript peer (benches/peer/, issue 26) on the same harness, with the factors of
- * `users` seeded: its URL and a bearer token it accepts.
- */
-async function startPeer(users) {
-  const dir = await mkdtemp(join(tmpdir(), "totp-peer-"));
-  await copyFile(new URL("./peer/index.js", import.meta.url), join(dir, "index.js"));
-  await copyFile(new URL("../node_modules/otpauth/dist/otpauth.esm.js", import.meta.url), join(dir, "otpauth.esm.js"));
-  const key = randomBytes(32).toString("base64url");
-  const worker = await startWorker({ scriptDir: dir, persistTo: join(dir, "state"), migrate: false, listen: true, bindings: { PEER_TOKEN_KEY: key } });
-  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  const token = `${signed}.${createHmac("sha256", key).update(signed).digest("base64url")}`;
-  await parallel(users.length, 16, async (i) => {
-    const { org, user, secret } = users[i];
-    const seeded = await fetch(`${worker.url}/seed/${org}/${user}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ secret }) });
-    if (seeded.status !== 200) throw new Error(`peer setup: ${seeded.status} ${await seeded.text()}`);
-  });
-  return { url: worker.url, token, stop: async () => { await worker.dispose(); await rm(dir, { recursive: true, force: true }); } };
 }
 
 /**

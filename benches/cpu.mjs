@@ -1,0 +1,12 @@
+// CPU time of a process from /proc (Linux): what a run of requests cost the runtime, steadier
+// than throughput on a shared machine.
+import { readFileSync } from "node:fs";
+
+/** Seconds of CPU (user and system) process `pid` has used so far. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // After the command name (in parentheses, which may hold spaces): utime and stime are fields
+  // 14 and 15, in clock ticks of 1/100 s.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
