@@ -13,7 +13,7 @@ import { cpuSeconds } from "./cpu.mjs";
 const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 6);
 const SECONDS = Number(process.env.COMPARE_SECONDS ?? 3);
 // Enough users that none reaches its 20 allowed failures over every round.
-const USERS = 1000;
+const USERS = 2000;
 const builds = process.argv.slice(2);
 if (builds.length !== 2) {
   console.error("usage: node benches/compare.mjs BUILD_A BUILD_B (directories under worker/)");
