@@ -100,9 +100,9 @@ const reads = api.cold_isolate_d1_reads;
 lines.push(`- KV for the directory: ${target("D1 reads of a cold isolate's first validation: fewer with the directory in KV", `${reads.without_kv} without the KV entry, ${reads.with_kv} with it`, reads.with_kv < reads.without_kv)}`, "");
 
 lines.push("## 4. Sizes", "", "| wasm | raw bytes | gzip -9 bytes | budget (gzip) |", "| --- | --- | --- | --- |");
-lines.push(`| worker | ${fmt(api.sizes.worker.raw)} | ${fmt(api.sizes.worker.gzip)} | 450,560 (440 KiB) |`);
+lines.push(`| worker | ${fmt(api.sizes.worker.raw)} | ${fmt(api.sizes.worker.gzip)} | 454,656 (444 KiB) |`);
 lines.push(`| otp-web | ${fmt(api.sizes["otp-web"].raw)} | ${fmt(api.sizes["otp-web"].gzip)} | 61,440 (60 KiB) |`, "");
-lines.push(`- worker: ${target("worker wasm: at most 440 KiB gzip", `${fmt(api.sizes.worker.gzip)} bytes`, api.sizes.worker.gzip <= 450560)}`);
+lines.push(`- worker: ${target("worker wasm: at most 444 KiB gzip", `${fmt(api.sizes.worker.gzip)} bytes`, api.sizes.worker.gzip <= 454656)}`);
 lines.push(`- otp-web: ${target("otp-web wasm: at most 60 KiB gzip", `${fmt(api.sizes["otp-web"].gzip)} bytes`, api.sizes["otp-web"].gzip <= 61440)}`, "");
 
 const cold = api.cold_start_ms / api.hello_world_cold_start_ms;

@@ -10,6 +10,9 @@ use crate::error::Result;
 
 #[cfg(any(test, feature = "contract"))]
 pub mod contract;
+mod remembered;
+
+pub use remembered::Remembering;
 
 /// A value bound to a `?` placeholder. Binary data is stored as base64 text, which every
 /// engine here reads and writes the same way.
@@ -109,6 +112,16 @@ pub trait Sql {
     /// The first row a query returns, if any.
     fn row<T: DeserializeOwned>(&self, query: &Statement) -> Result<Option<T>> {
         Ok(self.rows(query)?.into_iter().next())
+    }
+
+    /// The rows of a read of `table` alone, which an engine may keep and answer again until a
+    /// statement names `table` (see [`Remembering`]); others read them each time.
+    fn kept_rows<T: DeserializeOwned + Clone + 'static>(
+        &self,
+        query: &Statement,
+        _table: &'static str,
+    ) -> Result<Vec<T>> {
+        self.rows(query)
     }
 }
 

@@ -8,7 +8,7 @@
 
 mod d1;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::thread::LocalKey;
 
 use totp_domain::control::cache::{Lookup, MAX_AGE, TtlCache, configured_age};
@@ -28,10 +28,15 @@ thread_local! {
         RefCell::new(TtlCache::new(MAX_AGE, CACHE_CAPACITY));
     static DIRECTORY: RefCell<TtlCache<Organization>> =
         RefCell::new(TtlCache::new(MAX_AGE, CACHE_CAPACITY));
+    static CONFIGURED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Applies the cache age of the `CONTROL_CACHE_SECONDS` variable (at most a minute).
+/// Applies the cache age of the `CONTROL_CACHE_SECONDS` variable (at most a minute), once per
+/// isolate: an isolate runs one version of the Worker, with its variables.
 pub fn configure(env: &Env) {
+    if CONFIGURED.replace(true) {
+        return;
+    }
     let value = env
         .var("CONTROL_CACHE_SECONDS")
         .ok()

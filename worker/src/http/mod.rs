@@ -12,12 +12,15 @@ mod tenant;
 mod token;
 
 use totp_domain::new_id;
+use worker::js_sys;
+use worker::wasm_bindgen::JsValue;
+use worker::worker_sys::web_sys;
 use worker::{Context, Env, Request, Response, event};
 
 use crate::api::{Operation, allowed_methods, route};
 use crate::control::{self, D1};
 use crate::wire::problem::{self, HttpError};
-use crate::wire::respond;
+use crate::wire::{REQUEST_ID, respond};
 use call::Call;
 
 /// The API's own OpenAPI 3.1 document, generated from the operation table and the types
@@ -32,7 +35,8 @@ const OPERATOR_OPENAPI: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi-a
 type Result<T> = std::result::Result<T, HttpError>;
 
 #[event(fetch)]
-async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Result<Response> {
+async fn fetch(raw: web_sys::Request, env: Env, _context: Context) -> worker::Result<Response> {
+    let mut request = Request::from(without_cf(raw));
     let request_id = new_id().unwrap_or_default();
     let path = request.path();
     #[cfg(feature = "storage-contract")]
@@ -95,11 +99,28 @@ async fn fetch(mut request: Request, env: Env, _context: Context) -> worker::Res
     with_request_id(response, &request_id)
 }
 
+/// `request` with its `cf` properties hidden: workers-rs reads them when it wraps a request,
+/// and the runtime parses them from JSON on every read; nothing here uses them.
+fn without_cf(request: web_sys::Request) -> web_sys::Request {
+    let hidden = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&hidden, &"value".into(), &JsValue::UNDEFINED);
+    // If the runtime refuses, the request is wrapped as it is.
+    let _ = js_sys::Reflect::define_property(&request, &"cf".into(), &hidden);
+    request
+}
+
 /// Every answer names its request, as its log line does, for a client to quote to support. An
-/// object's answer has immutable headers: they are copied.
-fn with_request_id(response: Response, request_id: &str) -> worker::Result<Response> {
+/// object names it in its own answer (whose headers are immutable here); an answer without it
+/// is given it, copied if need be.
+fn with_request_id(mut response: Response, request_id: &str) -> worker::Result<Response> {
+    if response.headers().get(REQUEST_ID)?.as_deref() == Some(request_id) {
+        return Ok(response);
+    }
+    if response.headers_mut().set(REQUEST_ID, request_id).is_ok() {
+        return Ok(response);
+    }
     let headers = response.headers().clone();
-    headers.set("x-request-id", request_id)?;
+    headers.set(REQUEST_ID, request_id)?;
     Ok(response.with_headers(headers))
 }
 

@@ -9,13 +9,14 @@ mod sql;
 mod transfer;
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use totp_domain::error::{Error, Result};
 use totp_domain::idempotency::{Answer, Outcome};
 use totp_domain::keys::Keys;
 use totp_domain::model::Organization;
 use totp_domain::org::{OrgService, schema, store};
-use totp_domain::sql::Sql;
+use totp_domain::sql::{Remembering, Sql};
 use worker::wasm_bindgen;
 use worker::{
     Date, DurableObject, Env, Headers, Method, Queue, Request, RequestInit, Response, State,
@@ -28,19 +29,17 @@ pub use outbox::WebhookJob;
 use crate::clock;
 use crate::secrets::keys;
 use crate::wire::answers::Health;
-use crate::wire::{problem, respond};
+use crate::wire::{REQUEST_ID, problem, respond};
 use sql::ObjectSql;
 
 /// The binding of the objects' namespace in wrangler.toml.
 const BINDING: &str = "ORG";
 
-/// The header that carries the Worker's request id into the object's log lines.
-const REQUEST_ID: &str = "x-request-id";
-
 /// One organization's object.
 #[durable_object]
 pub struct OrgObject {
-    sql: ObjectSql,
+    /// Its SQL, keeping the connection's row between calls.
+    sql: Rc<Remembering<ObjectSql>>,
     /// For the alarm: expired answers, audit events and deliveries, and the outbox.
     storage: Storage,
     keys: Result<Keys>,
@@ -76,7 +75,7 @@ impl DurableObject for OrgObject {
             .storage()
             .map_or(wasm_bindgen::JsValue::NULL, Into::into);
         Self {
-            sql: ObjectSql::new(sql, storage),
+            sql: Rc::new(Remembering::new(ObjectSql::new(sql, storage))),
             storage: alarms,
             keys: keys(&env),
             opened: Cell::new(false),
@@ -99,12 +98,12 @@ impl DurableObject for OrgObject {
         }
         #[cfg(feature = "storage-contract")]
         if request.path() == crate::contract::PATH {
-            return crate::contract::answer(totp_domain::sql::contract::check(&self.sql));
+            return crate::contract::answer(totp_domain::sql::contract::check(&*self.sql));
         }
         #[cfg(feature = "storage-contract")]
         if request.path() == crate::contract::CANARY_PATH {
             let value = request.text().await?;
-            return crate::contract::answer(crate::contract::plant(&self.sql, &value));
+            return crate::contract::answer(crate::contract::plant(&*self.sql, &value));
         }
         // The test build fires the alarm itself, at the test's time, as the runtime would.
         #[cfg(feature = "test-clock")]
@@ -114,7 +113,9 @@ impl DurableObject for OrgObject {
         }
         if let Some(operation) = Whole::of(&request.path()) {
             let outcome = self.whole(operation, &mut request).await;
-            return outcome.or_else(|error| problem::respond(&error.into(), &request_id, false));
+            let response =
+                outcome.or_else(|error| problem::respond(&error.into(), &request_id, false));
+            return named(response, &request_id);
         }
         // Reading the call is the only await before its change commits (the hand-off and the
         // alarm come after). Parsed in Rust, so integers beyond JavaScript's 2^53 arrive exact
@@ -152,10 +153,11 @@ impl DurableObject for OrgObject {
                 );
             }
         }
-        match outcome {
+        let response = match outcome {
             Ok(outcome) => respond::outcome(&outcome),
             Err(error) => problem::respond(&error.into(), &request_id, false),
-        }
+        };
+        named(response, &request_id)
     }
 
     /// Deletes what expired (answers after 24 hours, audit events past the retention,
@@ -169,7 +171,7 @@ impl DurableObject for OrgObject {
         if self.gone().unwrap_or(true) {
             return Response::empty();
         }
-        let entry = schema::migrate(&self.sql).and_then(|_| store::directory_entry(&self.sql));
+        let entry = schema::migrate(&*self.sql).and_then(|_| store::directory_entry(&*self.sql));
         match entry {
             Ok(Some(organization)) => {
                 if let Err(error) = self.hand_off(&organization, now).await {
@@ -197,11 +199,11 @@ impl OrgObject {
     ) -> Result<()> {
         let mut next = if housekeeping {
             let keys = self.keys.as_ref().map_err(Clone::clone)?;
-            OrgService::new(&self.sql, keys, organization, now).maintain(AUDIT_BATCH)?
+            OrgService::new(&*self.sql, keys, organization, now).maintain(AUDIT_BATCH)?
         } else {
             None
         };
-        if store::outbox_pending(&self.sql)? {
+        if store::outbox_pending(&*self.sql)? {
             next = Some(next.map_or(OUTBOX_RETRY, |next| next.min(OUTBOX_RETRY)));
         }
         let Some(seconds) = next else {
@@ -232,7 +234,7 @@ impl OrgObject {
             return Ok(());
         }
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
-        let api = OrgService::new(&self.sql, keys, organization, now);
+        let api = OrgService::new(&*self.sql, keys, organization, now);
         let handed = outbox::hand_off(&api, queue, organization).await;
         self.handing_off.set(false);
         handed
@@ -243,7 +245,7 @@ impl OrgObject {
         if let Some(gone) = self.gone.get() {
             return Ok(gone);
         }
-        let gone = store::buried(&self.sql)?;
+        let gone = store::buried(&*self.sql)?;
         self.gone.set(Some(gone));
         Ok(gone)
     }
@@ -256,12 +258,12 @@ impl OrgObject {
         organization: &'a Organization,
         now: u64,
         restoring: bool,
-    ) -> Result<OrgService<'a, ObjectSql>> {
+    ) -> Result<OrgService<'a, Remembering<ObjectSql>>> {
         if self.gone()? {
             return Err(Error::NotFound(totp_domain::error::Record::Organization));
         }
         let keys = self.keys.as_ref().map_err(Clone::clone)?;
-        let api = OrgService::new(&self.sql, keys, organization, now);
+        let api = OrgService::new(&*self.sql, keys, organization, now);
         if !self.opened.get() {
             api.open()?;
             self.restoring.set(api.restoring()?);
@@ -291,7 +293,8 @@ impl OrgObject {
         match operation {
             Whole::Export => {
                 self.open(&organization, now, false)?;
-                transfer::export(self.sql.clone(), organization, now).map_err(Error::internal)
+                let sql = Rc::clone(&self.sql);
+                transfer::export(sql, organization, now).map_err(Error::internal)
             }
             Whole::Restore => {
                 // Two restores would wipe and interleave each other's batches between awaits.
@@ -348,6 +351,13 @@ impl OrgObject {
         };
         (outcome, api.notified())
     }
+}
+
+/// An answer naming the request it answers: the Worker passes it on as it is.
+fn named(response: worker::Result<Response>, request_id: &str) -> worker::Result<Response> {
+    let mut response = response?;
+    response.headers_mut().set(REQUEST_ID, request_id)?;
+    Ok(response)
 }
 
 /// The operations on a whole organization, each on a path of its own with the organization in

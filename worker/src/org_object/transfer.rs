@@ -2,12 +2,15 @@
 //! a time, a restore streamed in a line at a time, and the deletion of everything it holds.
 //! Each holds a bounded amount of memory whatever the organization's size.
 
+use std::rc::Rc;
+
 use futures_util::StreamExt;
 use futures_util::stream;
 use totp_domain::error::{Error, Result};
 use totp_domain::model::Organization;
 use totp_domain::org::export::Exporter;
 use totp_domain::org::{OrgService, RestoreReport};
+use totp_domain::sql::Remembering;
 use worker::{Request, Response, Storage};
 
 use super::sql::ObjectSql;
@@ -17,11 +20,15 @@ const MAX_LINE: usize = 1 << 20;
 
 /// The export of `organization`'s storage as a stream of NDJSON chunks. A failure midway ends
 /// the stream early: the export then lacks its end line, which a restore refuses.
-pub fn export(sql: ObjectSql, organization: Organization, now: u64) -> worker::Result<Response> {
+pub fn export(
+    sql: Rc<Remembering<ObjectSql>>,
+    organization: Organization,
+    now: u64,
+) -> worker::Result<Response> {
     let chunks = stream::try_unfold(
         (Exporter::new(organization, now), sql),
         |(mut exporter, sql)| async move {
-            match exporter.next_chunk(&sql) {
+            match exporter.next_chunk(&*sql) {
                 Ok(Some(chunk)) => Ok(Some((chunk.into_bytes(), (exporter, sql)))),
                 Ok(None) => Ok(None),
                 Err(error) => {
@@ -41,7 +48,7 @@ pub fn export(sql: ObjectSql, organization: Organization, now: u64) -> worker::R
 /// Loads the export `request` streams into the organization, a line at a time; a bad line or
 /// a cut stream abandons it (what was loaded is deleted).
 pub async fn restore(
-    api: &OrgService<'_, ObjectSql>,
+    api: &OrgService<'_, Remembering<ObjectSql>>,
     request: &mut Request,
 ) -> Result<RestoreReport> {
     let mut restore = api.begin_restore()?;
@@ -72,7 +79,7 @@ pub async fn restore(
 
 /// Feeds each complete line of `pending` to the restore, keeping the unfinished one.
 fn take_lines(
-    api: &OrgService<'_, ObjectSql>,
+    api: &OrgService<'_, Remembering<ObjectSql>>,
     restore: &mut totp_domain::org::Restore,
     pending: &mut Vec<u8>,
 ) -> Result<()> {
@@ -96,8 +103,10 @@ fn not_text() -> Error {
 /// Deletes everything the object stores and its alarm, then leaves a tombstone: a call that
 /// still finds this organization (a cache in another isolate) answers 404 instead of starting
 /// it over.
-pub async fn delete(storage: &Storage, sql: &ObjectSql) -> Result<()> {
+pub async fn delete(storage: &Storage, sql: &Remembering<ObjectSql>) -> Result<()> {
     storage.delete_alarm().await.map_err(Error::internal)?;
     storage.delete_all().await.map_err(Error::internal)?;
+    // Deleted without a statement: nothing read before stays true.
+    sql.forget_all();
     totp_domain::org::store::bury(sql)
 }

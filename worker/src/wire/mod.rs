@@ -7,5 +7,9 @@ pub mod input;
 pub mod problem;
 pub mod respond;
 
+/// The header that names a request: in every answer, for a client to quote to support, and
+/// from the Worker into its object's log lines.
+pub const REQUEST_ID: &str = "x-request-id";
+
 #[cfg(test)]
 mod tests;

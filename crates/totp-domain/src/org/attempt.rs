@@ -145,7 +145,7 @@ impl<S: Sql> OrgService<'_, S> {
         let code = &shaped(code, &digits, kind == AttemptKind::Challenge)?;
         let policy = LockoutPolicy::new(connection.max_attempts);
         let user = Some(user_id);
-        let mut guard = store::guard(self.sql, user_id)?;
+        let (mut guard, codes_left) = store::guard_and_codes_left(self.sql, user_id)?;
         let before = guard.standing();
         let failures = guard
             .record_attempt(self.now, &policy)
@@ -173,8 +173,7 @@ impl<S: Sql> OrgService<'_, S> {
                     writes.push(store::spend_recovery_code(user_id, hash, self.now));
                     writes.push(store::delete_devices(user_id));
                     writes.push(self.audit(AuditKind::RecoveryCodeUsed, user, None));
-                    let remaining =
-                        store::recovery_codes_left(self.sql, user_id)?.saturating_sub(1);
+                    let remaining = codes_left.saturating_sub(1);
                     let count = || data([("recovery_codes_remaining", json!(remaining))]);
                     writes.push(self.notify(EventType::RecoveryCodeUsed, user, count())?);
                     if remaining == 1 {
@@ -294,7 +293,12 @@ impl<S: Sql> OrgService<'_, S> {
             recovery_code_used: accepted && recovery_hash.is_some(),
             reenrollment_required: guard.reenrollment_required,
             failed_attempts: guard.failures,
-            recovery_codes_remaining: store::recovery_codes_left(self.sql, user_id)?,
+            recovery_codes_remaining: match accepted {
+                // Read back: a success may have spent or replaced them.
+                true => store::recovery_codes_left(self.sql, user_id)?,
+                // A refusal writes no recovery code.
+                false => codes_left,
+            },
             reason: (!accepted).then_some(refusal),
             factor_id: matched.map(|factor| factor.id.clone()),
             device_token: None,

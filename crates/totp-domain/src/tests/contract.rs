@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::factor::FactorStatus;
 use crate::model::PageRequest;
 use crate::org::schema;
-use crate::sql::Sql;
+use crate::sql::{Remembering, Sql};
 use crate::stmt;
 
 const AUDIT_DOWN: &str = "CREATE TRIGGER audit_down BEFORE INSERT ON audit_events \
@@ -22,7 +22,7 @@ fn a_validation_whose_audit_write_fails_changes_nothing() {
     let org = Org::new();
     let (user, totp, _) = org.active();
     let before = org.factor(&user);
-    org.db.execute_batch(AUDIT_DOWN);
+    org.db.engine().execute_batch(AUDIT_DOWN);
     let now = T0 + 60;
     internal(
         org.at(now)
@@ -34,7 +34,7 @@ fn a_validation_whose_audit_write_fails_changes_nothing() {
         before,
         "neither the step nor a failure was recorded"
     );
-    org.db.execute_batch("DROP TRIGGER audit_down");
+    org.db.engine().execute_batch("DROP TRIGGER audit_down");
     assert!(
         org.at(now)
             .validate_challenge(&user, totp.generate(now).as_str())
@@ -47,7 +47,7 @@ fn a_validation_whose_audit_write_fails_changes_nothing() {
 fn an_enrollment_whose_audit_write_fails_leaves_no_factor_or_codes() {
     let org = Org::new();
     let user = org.with_user();
-    org.db.execute_batch(AUDIT_DOWN);
+    org.db.engine().execute_batch(AUDIT_DOWN);
     internal(org.at(T0).enroll(&user, false));
     assert_eq!(crate::org::store::factor(&org.db, &user).unwrap(), None);
     assert_eq!(
@@ -60,9 +60,9 @@ fn an_enrollment_whose_audit_write_fails_leaves_no_factor_or_codes() {
 fn a_recovery_whose_audit_write_fails_keeps_the_code() {
     let org = Org::new();
     let (user, _, codes) = org.active();
-    org.db.execute_batch(AUDIT_DOWN);
+    org.db.engine().execute_batch(AUDIT_DOWN);
     internal(org.at(T0 + 60).validate_challenge(&user, &codes[0]));
-    org.db.execute_batch("DROP TRIGGER audit_down");
+    org.db.engine().execute_batch("DROP TRIGGER audit_down");
     assert_eq!(org.guard(&user).recovery_used_at, None);
     assert!(
         org.at(T0 + 60)
@@ -75,7 +75,7 @@ fn a_recovery_whose_audit_write_fails_keeps_the_code() {
 #[test]
 fn a_connection_update_whose_audit_write_fails_is_not_applied() {
     let org = Org::new();
-    org.db.execute_batch(AUDIT_DOWN);
+    org.db.engine().execute_batch(AUDIT_DOWN);
     internal(org.at(T0).update_connection(crate::org::ConnectionUpdate {
         active: Some(true),
         ..Default::default()
@@ -129,7 +129,10 @@ fn an_object_created_at_the_previous_version_opens_and_keeps_its_data() {
         ),
     ])
     .unwrap();
-    let upgraded = Org { db, ..org };
+    let upgraded = Org {
+        db: Remembering::new(db),
+        ..org
+    };
     upgraded.at(T0).open().unwrap();
     assert_eq!(schema::version(&upgraded.db).unwrap(), schema::VERSION);
     let factor = upgraded.factor("u1");
@@ -183,7 +186,10 @@ fn version_8_names_each_users_factor_and_moves_the_reenrollment_to_the_guard() {
     ])
     .unwrap();
     assert_eq!(schema::migrate(&db).unwrap(), schema::VERSION);
-    let upgraded = Org { db, ..org };
+    let upgraded = Org {
+        db: Remembering::new(db),
+        ..org
+    };
     let factor = upgraded.factor("u1");
     assert_eq!(
         (factor.id.as_str(), factor.friendly_name.as_str()),

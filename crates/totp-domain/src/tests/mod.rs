@@ -21,6 +21,7 @@ mod pages;
 mod policy;
 mod recovery;
 mod reenrollment;
+mod remembered;
 mod restore;
 mod security_state;
 mod sms;
@@ -34,6 +35,7 @@ use otp_core::{OtpauthUri, Totp};
 use crate::keys::Keys;
 use crate::model::{Environment, Organization};
 use crate::org::{ConnectionUpdate, EnrollmentCreated, NewUser, OrgService};
+use crate::sql::Remembering;
 use sqlite::Sqlite;
 
 /// Runs an async test body to completion; the SQLite engine never pends, so no runtime is needed.
@@ -80,7 +82,8 @@ pub fn keys_for(sealing: &str, recovery: u8, email_lookup: &str) -> Keys {
 
 /// One organization's database, opened as its object opens it.
 pub struct Org {
-    pub db: Sqlite,
+    /// As the object holds it: reads of the connection are kept between calls.
+    pub db: Remembering<Sqlite>,
     pub keys: Keys,
     pub organization: Organization,
 }
@@ -89,7 +92,7 @@ impl Org {
     /// A new organization with an inactive connection.
     pub fn new() -> Self {
         let org = Self {
-            db: Sqlite::open(),
+            db: Remembering::new(Sqlite::open()),
             keys: keys(),
             organization: Organization {
                 id: "org-1".into(),
@@ -106,7 +109,7 @@ impl Org {
     }
 
     /// The organization's operations at `now`.
-    pub fn at(&self, now: u64) -> OrgService<'_, Sqlite> {
+    pub fn at(&self, now: u64) -> OrgService<'_, Remembering<Sqlite>> {
         OrgService::new(&self.db, &self.keys, &self.organization, now)
     }
 
@@ -207,7 +210,7 @@ pub struct Exported {
 /// instead of hanging it).
 pub fn chunks<'a>(
     mut exporter: crate::org::export::Exporter,
-    db: &'a Sqlite,
+    db: &'a impl crate::sql::Sql,
 ) -> impl Iterator<Item = String> + 'a {
     std::iter::from_fn(move || exporter.next_chunk(db).unwrap()).take(10_000)
 }

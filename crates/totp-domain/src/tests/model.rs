@@ -41,7 +41,7 @@ use crate::org::{
     AnswerKind, ConnectionUpdate, EnrollOptions, ImportEntry, ImportRequest, NewUser, OrgService,
     RememberDevice, UserUpdate,
 };
-use crate::sql::unblob;
+use crate::sql::{Remembering, unblob};
 
 const SLOTS: usize = 2;
 
@@ -415,6 +415,8 @@ enum Outcome {
         success: bool,
         recovery: bool,
         remembered: bool,
+        /// The unused recovery codes the answer counted.
+        remaining: u32,
     },
     /// A device token was verified (a failure is counted, unaudited).
     Verified {
@@ -565,6 +567,7 @@ impl System {
                         success: r.success,
                         recovery: r.recovery_code_used,
                         remembered: r.device_token.is_some(),
+                        remaining: r.recovery_codes_remaining,
                     }
                 })
             }
@@ -614,6 +617,7 @@ impl System {
                         success: r.result.success,
                         recovery: false,
                         remembered: false,
+                        remaining: r.result.recovery_codes_remaining,
                     }
                 })
             }
@@ -671,7 +675,7 @@ impl System {
         &mut self,
         slot: usize,
         keyed: Option<(IdempotentRequest, AnswerKind)>,
-        operation: impl FnOnce(&OrgService<'_, Sqlite>) -> Result<Json>,
+        operation: impl FnOnce(&OrgService<'_, Remembering<Sqlite>>) -> Result<Json>,
     ) -> Outcome {
         let service = self.org.at(self.now);
         let run = || operation(&service).map(|body| Answer { status: 201, body });
@@ -706,6 +710,7 @@ impl System {
             success: r.success,
             recovery: r.recovery_code_used,
             remembered: false,
+            remaining: r.recovery_codes_remaining,
         })
     }
 
@@ -907,7 +912,12 @@ impl StateMachineTest for Service {
                 success,
                 recovery,
                 remembered,
+                remaining,
             } => {
+                // The answer counts the recovery codes as stored after its change.
+                let id = system.seen[*slot].id.clone().unwrap_or_default();
+                let stored = crate::org::store::recovery_codes_left(&system.org.db, &id).unwrap();
+                assert_eq!(*remaining, stored, "recovery codes counted on {stepped:?}");
                 // One event for the attempt, one more for the lockout it reached, and one for
                 // the device it remembered.
                 let locked = system

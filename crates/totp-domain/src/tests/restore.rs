@@ -271,7 +271,7 @@ fn round_trip_of_a_hundred_thousand_users() {
     let source = Org::new();
     source.user("alice@acme.test");
     // Rows as the service writes them, in bulk: a sealed profile's size, one audit event each.
-    source.db.execute_batch(&format!(
+    source.db.engine().execute_batch(&format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {USERS} - 1)
          INSERT INTO users (id, email, email_key, email_key_id, profile, profile_key_id, created_at)
          SELECT printf('user-%06d', i), '', hex(randomblob(32)), 'e1', hex(randomblob(160)), 'k1',
@@ -321,7 +321,7 @@ fn each_chunk_of_an_export_is_a_bounded_batch_of_lines() {
 fn kept_answers_are_skipped_and_counted() {
     let source = Org::new();
     source.user("kept@acme.test");
-    source.db.execute_batch(
+    source.db.engine().execute_batch(
         "INSERT INTO idempotency (client_id, key, route, kind, fingerprint, sealed_answer, created_at)
          VALUES ('c', 'k1', 'POST /x', 'profile', 'f', 'a', 1), ('c', 'k2', 'POST /x', 'profile', 'f', 'a', 1);",
     );
@@ -341,7 +341,7 @@ fn kept_answers_are_skipped_and_counted() {
 fn a_failure_after_a_committed_batch_deletes_what_was_loaded() {
     // More rows than a batch, so some are committed before the export turns out to be cut.
     let source = Org::new();
-    source.db.execute_batch(
+    source.db.engine().execute_batch(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700)
          INSERT INTO users (id, email, email_key, email_key_id, profile, profile_key_id, created_at)
          SELECT printf('user-%04d', i), '', printf('k%04d', i), 'e1', 'p', 'k1', i FROM n;",

@@ -26,7 +26,7 @@ use crate::model::{AuditEvent, Connection, Enforcement, Method, Organization, Pa
 use crate::sql::{Count, Sql, Statement};
 use crate::{cursor, stmt};
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct ConnectionRow {
     active: u64,
     method: String,
@@ -85,8 +85,11 @@ impl TryFrom<ConnectionRow> for Connection {
 
 /// The organization's TOTP connection.
 pub fn connection(sql: &impl Sql) -> Result<Option<Connection>> {
+    // Read by every call, written by few: an engine may keep it (see `Remembering`).
     let query = stmt!("SELECT * FROM connection WHERE id = 1");
-    sql.row::<ConnectionRow>(&query)?
+    sql.kept_rows::<ConnectionRow>(&query, "connection")?
+        .into_iter()
+        .next()
         .map(Connection::try_from)
         .transpose()
 }
