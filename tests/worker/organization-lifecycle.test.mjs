@@ -132,6 +132,16 @@ test("an organization is renamed in place, then deleted: 404 everywhere, its nam
     assert.deepEqual([gone.status, gone.body.code], [404, "organization_not_found"], `${method} ${path}`);
   }
   assert.equal((await api.operator("GET", `/admin/organizations/${org.id}/export`)).status, 404);
+  // A Worker elsewhere may still hold the directory's entry: its call reaches the object itself,
+  // which answers 404 every time and starts nothing over.
+  const objects = await api.worker.mf.getDurableObjectNamespace("ORG");
+  const object = objects.get(objects.idFromName(org.id));
+  const entry = { id: org.id, domain: org.domain, name: "Leaving Corp", email_domains: ["leaving.test"], environment: "sandbox", created_at: 0, account_id: "stale" };
+  for (const command of ["connection", { user: { id: enrolled.user } }]) {
+    const stale = await object.fetch("https://org/call", { method: "POST", body: JSON.stringify({ organization: entry, command }) });
+    const body = await stale.json();
+    assert.deepEqual([stale.status, body.code], [404, "organization_not_found"], JSON.stringify(command));
+  }
   const kv = await api.worker.mf.getKVNamespace("KV");
   assert.ok(!(await kv.list()).keys.some((key) => key.name.endsWith(`/${org.domain}`)), "its KV entry is gone");
   const again = await organization("Leaving Co");
