@@ -64,6 +64,22 @@ fn a_kept_read_is_answered_without_the_engine_until_a_write_names_its_table() {
 }
 
 #[test]
+fn each_read_is_kept_apart_by_its_sql_and_arguments() {
+    let db = remembering();
+    let read = |sql: &'static str, value: i64| -> i64 {
+        let rows: Vec<serde_json::Value> = db.kept_rows(&stmt!(sql, value), "connection").unwrap();
+        rows[0]["v"].as_i64().unwrap()
+    };
+    let one = "SELECT ?1 AS v FROM connection";
+    let other = "SELECT ?1 + 1 AS v FROM connection";
+    assert_eq!([read(one, 1), read(one, 2), read(other, 1)], [1, 2, 2]);
+    // All three kept side by side: asked again, none reaches the engine.
+    let before = db.engine().reads.get();
+    assert_eq!([read(one, 1), read(one, 2), read(other, 1)], [1, 2, 2]);
+    assert_eq!(db.engine().reads.get(), before);
+}
+
+#[test]
 fn a_failed_write_or_any_other_read_naming_the_table_forgets_too() {
     let db = remembering();
     let failed = db.commit(vec![
