@@ -18,7 +18,8 @@ import autocannon from "autocannon";
 import { startApi } from "../tests/support/api.mjs";
 import { startReceiver } from "../tests/support/receiver.mjs";
 import { testSecrets } from "../tests/support/secrets.mjs";
-import { startWorker } from "../tests/support/worker.mjs";
+import { startWorker, workerdPids } from "../tests/support/worker.mjs";
+import { cpuSeconds } from "./cpu.mjs";
 import { startPeer } from "./peer/start.mjs";
 import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
 
@@ -133,8 +134,26 @@ async function coldIsolateD1Reads() {
 /** Bodies of the first 5xx answers, whose request ids are looked up in the Worker's log. */
 const failures = [];
 
-/** Runs `request` for DURATION seconds; the result and the count of each status answered. */
-function run(url, connections, request) {
+/**
+ * Runs `request` for DURATION seconds; the result, the count of each status answered, and the
+ * CPU time the workerd process `pid` spent per request (steadier than throughput here).
+ */
+async function run(url, connections, request, pid) {
+  const before = cpuSeconds(pid);
+  const result = await load(url, connections, request);
+  return { ...result, cpu_us: Math.round(((cpuSeconds(pid) - before) * 1e6) / result.requests.total) };
+}
+
+/** The workerd process `start` launched, beside what it answers. */
+async function launched(start) {
+  const before = new Set(workerdPids());
+  const running = await start();
+  const pids = workerdPids().filter((pid) => !before.has(pid));
+  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
+  return { running, pid: pids[0] };
+}
+
+function load(url, connections, request) {
   const statuses = {};
   const counted = {
     ...request,
@@ -155,6 +174,7 @@ function summary(result, expectedStatus) {
     p50_ms: result.latency.p50,
     p99_ms: result.latency.p99,
     requests: result.requests.total,
+    cpu_us_per_request: result.cpu_us,
     // Connection errors and timeouts (autocannon counts requests cut off at the end of the
     // run among errors), and answers with another status than expected.
     errors: result.errors,
@@ -248,8 +268,8 @@ function correctCodes(users) {
   return generator;
 }
 
-const { api, lines, single, spread, correct, hooked, receiver, large, lastPage } = await setup();
-const peer = await startPeer(single);
+const { running: { api, lines, single, spread, correct, hooked, receiver, large, lastPage }, pid: servicePid } = await launched(setup);
+const { running: peer, pid: peerPid } = await launched(() => startPeer(single));
 const peerAuth = { authorization: `Bearer ${peer.token}`, "content-type": "application/json" };
 const auth = { authorization: `Bearer ${api.token}`, "content-type": "application/json" };
 const validation = { method: "POST", headers: auth, body: JSON.stringify({ code: "000000" }) };
@@ -306,9 +326,9 @@ const results = { load: {}, sizes: {}, cold_start_ms: null, seconds_per_run: DUR
 const started = Date.now();
 for (const connections of [8, 32]) {
   for (const [name, [request, status, url = api.worker.url]] of Object.entries(scenarios)) {
-    const result = summary(await run(url, connections, request), status);
+    const result = summary(await run(url, connections, request, url === peer.url ? peerPid : servicePid), status);
     results.load[`${name} @${connections}`] = result;
-    console.log(`${name.padEnd(30)} ${String(connections).padStart(2)} conns: ${String(result.requests_per_second).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (errors ${result.errors}, timeouts ${result.timeouts}, statuses ${JSON.stringify(result.statuses)})`);
+    console.log(`${name.padEnd(30)} ${String(connections).padStart(2)} conns: ${String(result.requests_per_second).padStart(6)} req/s  p50 ${result.p50_ms} ms  p99 ${result.p99_ms} ms  (errors ${result.errors}, timeouts ${result.timeouts}, statuses ${JSON.stringify(result.statuses)}, CPU ${result.cpu_us_per_request} µs per request)`);
   }
 }
 const elapsed = (Date.now() - started) / 1000;

@@ -56,12 +56,13 @@ lines.push("", `- ${target("otp-core in Node: at least 3x otpauth", ratio(node["
 
 lines.push(`## 3. The API on workerd (Miniflare, loopback, autocannon, ${api.seconds_per_run} s per run, ${api.users} users in one organization or spread over ${api.organizations})`, "");
 lines.push("Measured on the Worker's test build (`worker/build-test/`, cargo features `test-clock` and `storage-contract`), whose clock the harness sets to check correct codes without waiting for time steps; the deploy build differs only by those test hooks.", "");
-lines.push("| scenario | connections | requests/s | p50 ms | p99 ms | share of the no-op route | share of the one-hop route | errors / timeouts / other status |", "| --- | --- | --- | --- | --- | --- | --- | --- |");
+lines.push("The CPU column is the workerd process's CPU time per request over the run (user and system, from `/proc`): steadier than requests/s on this shared machine, whose runs vary by up to a quarter.", "");
+lines.push("| scenario | connections | requests/s | p50 ms | p99 ms | CPU µs per request | share of the no-op route | share of the one-hop route | errors / timeouts / other status |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 const load = (name, conns) => api.load[`${name} @${conns}`];
 for (const [key, r] of Object.entries(api.load)) {
   const [name, conns] = key.split(" @");
   const share = (base) => `${Math.round((100 * r.requests_per_second) / load(base, conns).requests_per_second)}%`;
-  lines.push(`| ${name} | ${conns} | ${fmt(r.requests_per_second)} | ${r.p50_ms} | ${r.p99_ms} | ${share("no-op (404 route)")} | ${share("one object hop")} | ${r.errors ?? "–"} / ${r.timeouts ?? "–"} / ${r.unexpected_status ?? r.unexpected} |`);
+  lines.push(`| ${name} | ${conns} | ${fmt(r.requests_per_second)} | ${r.p50_ms} | ${r.p99_ms} | ${r.cpu_us_per_request == null ? "–" : fmt(r.cpu_us_per_request)} | ${share("no-op (404 route)")} | ${share("one object hop")} | ${r.errors ?? "–"} / ${r.timeouts ?? "–"} / ${r.unexpected_status ?? r.unexpected} |`);
 }
 const per = api.per_validation;
 lines.push("", `Correct next-step codes accepted: ${fmt(api.correct_codes.accepted)} of ${fmt(api.correct_codes.checked)}. Per validation (from the Worker's log line of each of ${fmt(per.validations)}): ${fmt(per.d1_queries)} D1 queries in all, ${per.with_a_d1_query} validations with one (cache fills: first misses, at most one per connection, and renewals; at most ${per.cache_fills_allowed} allowed), ${per.object_calls_min}–${per.object_calls_max} object call.`, "");
@@ -75,7 +76,7 @@ for (const name of ["validate wrong code", "validate correct code", "validate wr
 for (const conns of [8, 32]) {
   const ours = load("validate wrong code", conns), theirs = load("peer: validate wrong code", conns);
   const share = (r, noop) => `${Math.floor((100 * r.requests_per_second) / load(noop, conns).requests_per_second)}%`;
-  lines.push(`- ahead of the naive JavaScript peer (benches/peer/), wrong codes, ${conns} connections: ${target(`ahead of the peer: throughput (${conns} connections)`, `${fmt(ours.requests_per_second)} against ${fmt(theirs.requests_per_second)} req/s`, ours.requests_per_second > theirs.requests_per_second)}; ${target(`ahead of the peer: p99 (${conns} connections)`, `${ours.p99_ms} against ${theirs.p99_ms} ms`, ours.p99_ms < theirs.p99_ms)} (shares of each one's own no-op route: ours ${share(ours, "no-op (404 route)")}, the peer's ${share(theirs, "peer: no-op (404 route)")})`);
+  lines.push(`- ahead of the naive JavaScript peer (benches/peer/), wrong codes, ${conns} connections: ${target(`ahead of the peer: throughput (${conns} connections)`, `${fmt(ours.requests_per_second)} against ${fmt(theirs.requests_per_second)} req/s`, ours.requests_per_second > theirs.requests_per_second)}; ${target(`ahead of the peer: p99 (${conns} connections)`, `${ours.p99_ms} against ${theirs.p99_ms} ms`, ours.p99_ms < theirs.p99_ms)} (shares of each one's own no-op route: ours ${share(ours, "no-op (404 route)")}, the peer's ${share(theirs, "peer: no-op (404 route)")}; CPU per validation: ours ${fmt(ours.cpu_us_per_request)} µs, the peer's ${fmt(theirs.cpu_us_per_request)} µs)`);
 }
 for (const conns of [8, 32]) {
   const hooked = load("validate wrong code, webhook on every event", conns).requests_per_second / load("validate wrong code", conns).requests_per_second;
