@@ -18,8 +18,8 @@ import autocannon from "autocannon";
 import { startApi } from "../tests/support/api.mjs";
 import { startReceiver } from "../tests/support/receiver.mjs";
 import { testSecrets } from "../tests/support/secrets.mjs";
-import { startWorker, workerdPids } from "../tests/support/worker.mjs";
-import { cpuSeconds } from "./cpu.mjs";
+import { startWorker } from "../tests/support/worker.mjs";
+import { cpuSeconds, launched } from "./cpu.mjs";
 import { startPeer } from "./peer/start.mjs";
 import { codeAtStep, currentStep } from "../tests/support/totp.mjs";
 
@@ -142,15 +142,6 @@ async function run(url, connections, request, pid) {
   const before = cpuSeconds(pid);
   const result = await load(url, connections, request);
   return { ...result, cpu_us: Math.round(((cpuSeconds(pid) - before) * 1e6) / result.requests.total) };
-}
-
-/** The workerd process `start` launched, beside what it answers. */
-async function launched(start) {
-  const before = new Set(workerdPids());
-  const running = await start();
-  const pids = workerdPids().filter((pid) => !before.has(pid));
-  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
-  return { running, pid: pids[0] };
 }
 
 function load(url, connections, request) {

@@ -7,8 +7,7 @@
 import autocannon from "autocannon";
 import { startApi } from "../tests/support/api.mjs";
 import { codeAtStep } from "../tests/support/totp.mjs";
-import { workerdPids } from "../tests/support/worker.mjs";
-import { cpuSeconds } from "./cpu.mjs";
+import { cpuSeconds, launched } from "./cpu.mjs";
 
 const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 6);
 const SECONDS = Number(process.env.COMPARE_SECONDS ?? 3);
@@ -22,10 +21,7 @@ if (builds.length !== 2) {
 
 /** The service on `build`, with USERS enrolled users in one organization, and its workerd. */
 async function serve(build) {
-  const before = new Set(workerdPids());
-  const api = await startApi({ listen: true, build });
-  const pids = workerdPids().filter((pid) => !before.has(pid));
-  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
+  const { running: api, pid } = await launched(() => startApi({ listen: true, build }));
   await api.bootstrap("compare-co");
   const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Compare" } })).body.domain;
   await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
@@ -41,7 +37,7 @@ async function serve(build) {
       users.push(user);
     }
   }));
-  return { build, api, pid: pids[0], org, users, cursor: 0, cpu: [], rate: [], p99: [] };
+  return { build, api, pid, org, users, cursor: 0, cpu: [], rate: [], p99: [] };
 }
 
 /** One round of wrong codes at 8 connections against `side`. */

@@ -13,8 +13,7 @@ import { writeFileSync } from "node:fs";
 import autocannon from "autocannon";
 import { startApi } from "../tests/support/api.mjs";
 import { codeAtStep } from "../tests/support/totp.mjs";
-import { workerdPids } from "../tests/support/worker.mjs";
-import { cpuSeconds } from "./cpu.mjs";
+import { cpuSeconds, launched } from "./cpu.mjs";
 import { startPeer } from "./peer/start.mjs";
 
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -85,15 +84,6 @@ async function measured(pid, port, url, token, users) {
   return { cpu, plain, profile, result };
 }
 
-/** The workerd process `start` launched. */
-async function started(start) {
-  const before = new Set(workerdPids());
-  const running = await start();
-  const pids = workerdPids().filter((pid) => !before.has(pid));
-  if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
-  return { running, pid: pids[0] };
-}
-
 /** Prints where the time of one validation went; `shares` splits the service's Rust frames. */
 function report(title, { cpu, plain, profile, result }, shares) {
   const requests = result.requests.total;
@@ -147,7 +137,7 @@ function shareOf(profile, byId) {
 }
 
 const servicePort = freePort();
-const { running: api, pid: servicePid } = await started(() => startApi({ listen: true, build: "build-profile", inspectorPort: servicePort }));
+const { running: api, pid: servicePid } = await launched(() => startApi({ listen: true, build: "build-profile", inspectorPort: servicePort }));
 await api.bootstrap("profile-co");
 const org = (await api.call("POST", "/api/v2/organizations", { json: { name: "Profile" } })).body.domain;
 await api.call("PUT", `/api/v2/org/${org}/totp-connection`, { json: { active: true, max_attempts: 20 } });
@@ -163,7 +153,7 @@ await api.stop();
 
 let peerPort = freePort();
 while (peerPort === servicePort) peerPort = freePort();
-const { running: peer, pid: peerPid } = await started(() => startPeer(users, { inspectorPort: peerPort }));
+const { running: peer, pid: peerPid } = await launched(() => startPeer(users, { inspectorPort: peerPort }));
 const naive = await measured(peerPid, peerPort, peer.url, peer.token, users);
 await peer.stop();
 
