@@ -30,32 +30,38 @@ pub fn outcome(outcome: &Outcome) -> Result<Response> {
 
 /// A 204: done, nothing to say.
 pub fn no_content() -> Result<Response> {
-    Ok(Response::empty()?
+    Ok(Response::builder()
         .with_status(204)
-        .with_headers(security_headers()?))
+        .with_headers(copy(&SECURITY)?)
+        .empty())
 }
 
 fn with_json_headers(status: u16, text: String) -> Result<Response> {
-    let headers = security_headers()?;
-    headers.set("content-type", "application/json")?;
-    Ok(Response::ok(text)?
+    Ok(Response::builder()
         .with_status(status)
-        .with_headers(headers))
+        .with_headers(copy(&JSON)?)
+        .fixed(text.into_bytes()))
 }
 
-/// A copy of the headers every answer carries: one call into the runtime instead of one per
-/// header.
-fn security_headers() -> Result<Headers> {
-    thread_local! {
-        static SECURITY: Result<Headers> = security_headers_once();
-    }
-    SECURITY.with(|template| match template {
+thread_local! {
+    /// The headers every answer carries, made once per isolate: a copy is one call into the
+    /// runtime instead of one per header.
+    static SECURITY: Result<Headers> = security_headers();
+    /// The same for a JSON answer.
+    static JSON: Result<Headers> = security_headers().and_then(|headers| {
+        headers.set("content-type", "application/json")?;
+        Ok(headers)
+    });
+}
+
+fn copy(template: &'static std::thread::LocalKey<Result<Headers>>) -> Result<Headers> {
+    template.with(|template| match template {
         Ok(template) => Ok(template.clone()),
         Err(error) => Err(worker::Error::RustError(error.to_string())),
     })
 }
 
-fn security_headers_once() -> Result<Headers> {
+fn security_headers() -> Result<Headers> {
     let headers = Headers::new();
     // Answers hold secrets and codes: never cached, sniffed, framed, or sent on in a Referer;
     // HTTPS only. Framing is refused both ways (OWASP's REST cheat sheet), for old browsers too.
