@@ -5,7 +5,9 @@
 // next-step codes over many users, the same wrong-code load spread over 50 organizations, and
 // GET user, and wrong codes in an organization with a webhook endpoint subscribed to every
 // event. The D1 queries and object calls of every validation are read from the Worker's log
-// line. Also cold start beside a JavaScript hello-world, and sizes.
+// line. Also cold start beside a JavaScript hello-world, and sizes; and the JavaScript peer
+// (benches/peer/): its no-op route, its bare hop, its naive validation and the same keeping the
+// rules.
 // The Worker is the test build (the deploy build plus one header read): correct codes need more
 // time steps than a run lasts, since the window is one step either side, so that scenario says
 // with `x-test-now` that each round of users is one step later.
@@ -228,11 +230,11 @@ async function size(path) {
 }
 
 /** Round-robin over users, each request with a wrong code. */
-function wrongCodes(users) {
+function wrongCodes(users, prefix = "") {
   let cursor = 0;
   return (request) => {
     const { org, user } = users[cursor++ % users.length];
-    return { ...request, path: `/api/v2/org/${org}/totp-challenge/validation/${user}` };
+    return { ...request, path: `${prefix}/api/v2/org/${org}/totp-challenge/validation/${user}` };
   };
 }
 
@@ -275,7 +277,9 @@ const scenarios = {
   "liveness (no D1)": [{ method: "GET", path: "/health" }, 200],
   "validate wrong code": [{ ...validation, setupRequest: wrongCodes(single) }, 200],
   "peer: no-op (404 route)": [{ method: "GET", path: "/no-such-route", headers: peerAuth }, 404, peer.url],
+  "peer: one object hop": [{ method: "GET", path: "/hop" }, 200, peer.url],
   "peer: validate wrong code": [{ method: "POST", headers: peerAuth, body: JSON.stringify({ code: "000000" }), setupRequest: wrongCodes(single) }, 200, peer.url],
+  "peer keeping the rules: validate wrong code": [{ method: "POST", headers: peerAuth, body: JSON.stringify({ code: "000000" }), setupRequest: wrongCodes(single, "/rules") }, 200, peer.url],
   "validate correct code": [{
     ...validation,
     setupRequest: correctGenerator,

@@ -15,7 +15,7 @@ export async function startPeer(users, { inspectorPort } = {}) {
   await copyFile(new URL("./index.js", import.meta.url), join(dir, "index.js"));
   await copyFile(new URL("../../node_modules/otpauth/dist/otpauth.esm.js", import.meta.url), join(dir, "otpauth.esm.js"));
   const key = randomBytes(32).toString("base64url");
-  const worker = await startWorker({ scriptDir: dir, persistTo: join(dir, "state"), migrate: false, listen: true, bindings: { PEER_TOKEN_KEY: key }, inspectorPort });
+  const worker = await startWorker({ scriptDir: dir, persistTo: join(dir, "state"), migrate: false, listen: true, bindings: { PEER_TOKEN_KEY: key, PEER_SEALING_KEY: randomBytes(32).toString("base64url") }, inspectorPort });
   const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: "bench", exp: Math.floor(Date.now() / 1000) + 3600 })}`;
   const token = `${signed}.${createHmac("sha256", key).update(signed).digest("base64url")}`;
