@@ -91,75 +91,11 @@ impl DurableObject for OrgObject {
         }
     }
 
+    /// Every answer names its request: the Worker cannot name a fetched answer without a thrown
+    /// error and a copy of its headers (15% of the hop's CPU time).
     async fn fetch(&self, mut request: Request) -> worker::Result<Response> {
         let request_id = request.headers().get(REQUEST_ID)?.unwrap_or_default();
-        // Named like every answer: the Worker cannot name a fetched answer without a thrown
-        // error and a copy of its headers (15% of the hop's CPU time).
-        if request.path() == "/ping" {
-            return named(respond::json(200, &Health::OK), &request_id);
-        }
-        #[cfg(feature = "storage-contract")]
-        if request.path() == crate::contract::PATH {
-            return crate::contract::answer(totp_domain::sql::contract::check(&*self.sql));
-        }
-        #[cfg(feature = "storage-contract")]
-        if request.path() == crate::contract::CANARY_PATH {
-            let value = request.text().await?;
-            return crate::contract::answer(crate::contract::plant(&*self.sql, &value));
-        }
-        // The test build fires the alarm itself, at the test's time, as the runtime would.
-        #[cfg(feature = "test-clock")]
-        if request.path() == ALARM_PATH {
-            self.alarm_clock.set(clock::test_now(&request));
-            return DurableObject::alarm(self).await;
-        }
-        if let Some(operation) = Whole::of(&request.path()) {
-            let outcome = self.whole(operation, &mut request).await;
-            let response =
-                outcome.or_else(|error| problem::respond(&error.into(), &request_id, false));
-            return named(response, &request_id);
-        }
-        // Reading the call is the only await before its change commits (the hand-off and the
-        // alarm come after). Parsed in Rust, so integers beyond JavaScript's 2^53 arrive exact
-        // (and are refused by the domain).
-        let text = request.text().await;
-        let now = clock::now(&request);
-        let call = text
-            .map_err(Error::internal)
-            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable));
-        let keyed = call.as_ref().is_ok_and(|call| call.idempotency.is_some());
-        let organization = call.as_ref().ok().map(|call| call.organization.clone());
-        let first = !self.opened.get();
-        let (outcome, notified) = match call {
-            Ok(call) => self.serve(call, now),
-            Err(error) => (Err(error), false),
-        };
-        // After the change committed: its events go to the queue, and what it keeps gets an
-        // alarm. A failure here loses nothing: the outbox and the alarm catch up.
-        if let Some(organization) = organization.filter(|_| self.opened.get()) {
-            // The alarm first: it hands the outbox over if this runtime dies before the queue
-            // has it.
-            // Housekeeping once per instance and after keyed calls; a call that only wrote
-            // webhook messages just needs the outbox's alarm.
-            let housekeeping = keyed || !self.alarm_set.get();
-            if (housekeeping || notified)
-                && let Err(error) = self.schedule(&organization, now, housekeeping).await
-            {
-                worker::console_error!("{request_id} scheduling the alarm failed: {error}");
-            }
-            if (notified || first)
-                && let Err(error) = self.hand_off(&organization, now).await
-            {
-                worker::console_error!(
-                    "{request_id} handing webhooks to the queue failed: {error}"
-                );
-            }
-        }
-        let response = match outcome {
-            Ok(outcome) => respond::outcome(&outcome),
-            Err(error) => problem::respond(&error.into(), &request_id, false),
-        };
-        named(response, &request_id)
+        named(self.answer(&mut request, &request_id).await, &request_id)
     }
 
     /// Deletes what expired (answers after 24 hours, audit events past the retention,
@@ -191,6 +127,73 @@ impl DurableObject for OrgObject {
 }
 
 impl OrgObject {
+    /// The answer to one call: a health check, a test hook, an operation on the whole
+    /// organization, or one operation of the domain.
+    async fn answer(&self, request: &mut Request, request_id: &str) -> worker::Result<Response> {
+        if request.path() == "/ping" {
+            return respond::json(200, &Health::OK);
+        }
+        #[cfg(feature = "storage-contract")]
+        if request.path() == crate::contract::PATH {
+            return crate::contract::answer(totp_domain::sql::contract::check(&*self.sql));
+        }
+        #[cfg(feature = "storage-contract")]
+        if request.path() == crate::contract::CANARY_PATH {
+            let value = request.text().await?;
+            return crate::contract::answer(crate::contract::plant(&*self.sql, &value));
+        }
+        // The test build fires the alarm itself, at the test's time, as the runtime would.
+        #[cfg(feature = "test-clock")]
+        if request.path() == ALARM_PATH {
+            self.alarm_clock.set(clock::test_now(request));
+            return DurableObject::alarm(self).await;
+        }
+        if let Some(operation) = Whole::of(&request.path()) {
+            let outcome = self.whole(operation, request).await;
+            return outcome.or_else(|error| problem::respond(&error.into(), request_id, false));
+        }
+        // Reading the call is the only await before its change commits (the hand-off and the
+        // alarm come after). Parsed in Rust, so integers beyond JavaScript's 2^53 arrive exact
+        // (and are refused by the domain).
+        let text = request.text().await;
+        let now = clock::now(request);
+        let call = text
+            .map_err(Error::internal)
+            .and_then(|text| serde_json::from_str::<OrgCall>(&text).map_err(unreadable));
+        let keyed = call.as_ref().is_ok_and(|call| call.idempotency.is_some());
+        let organization = call.as_ref().ok().map(|call| call.organization.clone());
+        let first = !self.opened.get();
+        let (outcome, notified) = match call {
+            Ok(call) => self.serve(call, now),
+            Err(error) => (Err(error), false),
+        };
+        // After the change committed: its events go to the queue, and what it keeps gets an
+        // alarm. A failure here loses nothing: the outbox and the alarm catch up.
+        if let Some(organization) = organization.filter(|_| self.opened.get()) {
+            // The alarm first: it hands the outbox over if this runtime dies before the queue
+            // has it.
+            // Housekeeping once per instance and after keyed calls; a call that only wrote
+            // webhook messages just needs the outbox's alarm.
+            let housekeeping = keyed || !self.alarm_set.get();
+            if (housekeeping || notified)
+                && let Err(error) = self.schedule(&organization, now, housekeeping).await
+            {
+                worker::console_error!("{request_id} scheduling the alarm failed: {error}");
+            }
+            if (notified || first)
+                && let Err(error) = self.hand_off(&organization, now).await
+            {
+                worker::console_error!(
+                    "{request_id} handing webhooks to the queue failed: {error}"
+                );
+            }
+        }
+        match outcome {
+            Ok(outcome) => respond::outcome(&outcome),
+            Err(error) => problem::respond(&error.into(), request_id, false),
+        }
+    }
+
     /// Keeps an alarm set no later than 30 s while the outbox holds messages and, with
     /// `housekeeping`, deletes what expired and sets it for what expires next.
     async fn schedule(
